@@ -270,10 +270,15 @@ class _Trainer:
         }
         self.metrics.append(rec)
         self.run.write_metrics(self.metrics)
-        self.run.write_status("running", step=self.step, max_steps=self.cfg.max_steps)
+        self.write_status("running")
         if self.on_log:
             self.on_log(rec)
         return rec
+
+    def write_status(self, state: str, message: str = "") -> None:
+        self.run.write_status(
+            state, message, step=self.step, max_steps=self.cfg.max_steps, n_params=self.model.num_params()
+        )
 
     def should_stop(self) -> bool:
         return self.run.stop_requested() or bool(self.external_stop and self.external_stop())
@@ -283,7 +288,7 @@ class _Trainer:
         cfg = self.cfg
         self.started = time.perf_counter()
         self.run.clear_stop()
-        self.run.write_status("running", step=self.step, max_steps=cfg.max_steps)
+        self.write_status("running")
         if self.step == 0:
             self.record(train_loss=self.evaluate("train"), val_loss=self.evaluate("val"))
         window_losses: list[float] = []
@@ -320,7 +325,7 @@ class _Trainer:
                 self.save()
         if state != "failed":
             self.save()
-        self.run.write_status(state, message, step=self.step, max_steps=cfg.max_steps)
+        self.write_status(state, message)
         self.run.clear_stop()
         return self.summary(state, message)
 

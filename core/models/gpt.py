@@ -15,6 +15,7 @@ from torch.nn import functional as F
 
 from core.errors import ErrorKind, UserError
 from core.models.base import LanguageModel
+from core.validation import as_float, check_bool, check_float, check_int
 
 
 @dataclass(frozen=True)
@@ -26,15 +27,12 @@ class GPTConfig:
     bias: bool = False  # biases in Linear and LayerNorm; GPT-2 has them, nanoGPT finds them unneeded
 
     def __post_init__(self) -> None:
-        for name, lo, hi in (("n_layer", 1, 48), ("n_head", 1, 64), ("n_embd", 1, 16384)):
-            value = getattr(self, name)
-            if type(value) is not int or not lo <= value <= hi:
-                raise UserError(f"{name} must be a whole number from {lo} to {hi}, not {value!r}.")
-        if isinstance(self.dropout, bool) or not isinstance(self.dropout, int | float) or not 0 <= self.dropout < 1:
-            raise UserError(f"dropout must be a number from 0 up to (not including) 1, e.g. 0.1; not {self.dropout!r}.")
-        object.__setattr__(self, "dropout", float(self.dropout))
-        if type(self.bias) is not bool:
-            raise UserError(f"bias must be true or false, not {self.bias!r}.")
+        check_int("n_layer", self.n_layer, 1, 48)
+        check_int("n_head", self.n_head, 1, 64)
+        check_int("n_embd", self.n_embd, 1, 16384)
+        check_float("dropout", self.dropout, 0.0, 1.0, high_open=True)
+        as_float(self, "dropout")
+        check_bool("bias", self.bias)
         if self.n_embd % self.n_head:
             below, above = (
                 self.n_embd // self.n_head * self.n_head,

@@ -15,6 +15,7 @@ from torch.nn import functional as F
 
 from core.errors import UserError
 from core.models.base import LanguageModel
+from core.validation import as_float, check_float, check_int
 
 
 @dataclass(frozen=True)
@@ -25,13 +26,11 @@ class MLPConfig:
     dropout: float = 0.0
 
     def __post_init__(self) -> None:
-        for name, lo, hi in (("context", 1, 64), ("n_embd", 1, 4096), ("n_hidden", 1, 65536)):
-            value = getattr(self, name)
-            if type(value) is not int or not lo <= value <= hi:
-                raise UserError(f"{name} must be a whole number from {lo} to {hi}, not {value!r}.")
-        if isinstance(self.dropout, bool) or not isinstance(self.dropout, int | float) or not 0 <= self.dropout < 1:
-            raise UserError(f"dropout must be a number from 0 up to (not including) 1, e.g. 0.1; not {self.dropout!r}.")
-        object.__setattr__(self, "dropout", float(self.dropout))
+        check_int("context", self.context, 1, 64)
+        check_int("n_embd", self.n_embd, 1, 4096)
+        check_int("n_hidden", self.n_hidden, 1, 65536)
+        check_float("dropout", self.dropout, 0.0, 1.0, high_open=True)
+        as_float(self, "dropout")
 
 
 class MLPModel(LanguageModel):

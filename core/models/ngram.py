@@ -7,6 +7,7 @@ vocabulary of thousands costs memory only for the n-grams actually seen, never a
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +16,7 @@ from torch import Tensor
 
 from core.errors import ErrorKind, UserError
 from core.models.base import LanguageModel
+from core.validation import as_float, check_choice, check_float, check_int
 
 SMOOTHINGS = ("kneser-ney", "add-k")
 
@@ -30,16 +32,11 @@ class NGramConfig:
     discount: float = 0.75  # Kneser-Ney: subtracted from each seen count (0.75 per Chen & Goodman, 1998)
 
     def __post_init__(self) -> None:
-        if type(self.n) is not int or not 1 <= self.n <= 6:
-            raise UserError(f"n must be a whole number from 1 to 6 (3 is a good start), not {self.n!r}.")
-        if self.smoothing not in SMOOTHINGS:
-            raise UserError(f"smoothing must be one of {', '.join(SMOOTHINGS)}, not {self.smoothing!r}.")
-        if not _is_number(self.k) or not self.k > 0:
-            raise UserError(f"k must be a positive number such as 0.1, not {self.k!r}.")
-        if not _is_number(self.discount) or not 0 < self.discount < 1:
-            raise UserError(f"discount must be a number strictly between 0 and 1, e.g. 0.75; not {self.discount!r}.")
-        object.__setattr__(self, "k", float(self.k))
-        object.__setattr__(self, "discount", float(self.discount))
+        check_int("n", self.n, 1, 6)
+        check_choice("smoothing", self.smoothing, SMOOTHINGS)
+        check_float("k", self.k, 0.0, math.inf, low_open=True, high_open=True)
+        check_float("discount", self.discount, 0.0, 1.0, low_open=True, high_open=True)
+        as_float(self, "k", "discount")
 
 
 class NGramModel(LanguageModel):
@@ -171,8 +168,3 @@ def _arrays(followers: dict[int, int]) -> tuple[np.ndarray, np.ndarray]:
     tokens = np.fromiter(followers.keys(), dtype=np.int64, count=len(followers))
     counts = np.fromiter(followers.values(), dtype=np.float64, count=len(followers))
     return tokens, counts
-
-
-def _is_number(value: object) -> bool:
-    """True for ints and floats; bool is an int to Python but never a sensible setting here."""
-    return isinstance(value, int | float) and not isinstance(value, bool)

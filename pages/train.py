@@ -1,0 +1,74 @@
+"""Train: pick a corpus, a tokenizer, a model family and its settings; Start trains in the background, live."""
+
+from pathlib import Path
+
+import streamlit as st
+
+from core.models import FAMILIES
+from core.presets import MODEL_PRESETS
+from core.presets import TRAIN_DEFAULTS as D
+from core.runs import Run, default_run_name, list_runs, run_path
+from core.schedules import SCHEDULES
+from core.train import TrainConfig, create_run
+from dashboard.jobs import job_registry
+from dashboard.run_views import show_run
+from dashboard.widgets import config_inputs, corpus_input, user_errors
+
+st.title("Train a tiny language model")
+data_col, model_col, train_col = st.columns(3)
+with data_col, st.container(border=True):
+    st.markdown("**Data**")
+    corpus = corpus_input()
+    tokenizer = st.radio("Tokenizer", ["char", "bpe"], format_func={"char": "Characters", "bpe": "Byte-level BPE"}.get)
+    vocab_size = st.number_input("BPE vocabulary size", value=D["vocab_size"], step=64, disabled=tokenizer != "bpe")
+with model_col, st.container(border=True):
+    st.markdown("**Model**")
+    family = st.selectbox("Family", list(FAMILIES), index=3, format_func=lambda f: FAMILIES[f].title)
+    st.caption(FAMILIES[family].description)
+    model_params = config_inputs(FAMILIES[family].Config, MODEL_PRESETS[family], key=family)
+with train_col, st.container(border=True):
+    st.markdown("**Training**")
+    max_steps = st.number_input("Steps", value=D["max_steps"], step=100)
+    batch_size = st.number_input("Batch size", value=D["batch_size"], step=1)
+    block_size = st.number_input("Context length (tokens)", value=D["block_size"], step=8)
+    lr = st.number_input("Learning rate", value=D["lr"], step=1e-4, format="%.4f")
+    with st.expander("More settings"):
+        schedule = st.selectbox("Schedule", SCHEDULES, index=SCHEDULES.index(D["schedule"]))
+        warmup_steps = st.number_input("Warmup steps", value=D["warmup_steps"], step=10)
+        weight_decay = st.number_input("Weight decay", value=D["weight_decay"], step=0.05)
+        grad_clip = st.number_input("Gradient clipping (0 = off)", value=D["grad_clip"], step=0.5)
+        eval_interval = st.number_input("Validate every … steps", value=D["eval_interval"], step=10)
+        seed = st.number_input("Seed", value=D["seed"], step=1)
+        name = st.text_input("Run name", placeholder=default_run_name(family))
+
+if st.button("Start training", type="primary", icon=":material/play_arrow:"):
+    with user_errors():
+        settings = {k: D[k] for k in ("eval_iters", "log_interval", "sample_interval", "sample_tokens")}
+        cfg = TrainConfig(
+            model=family,
+            model_params=model_params,
+            corpus=corpus.label,
+            tokenizer=tokenizer,
+            vocab_size=int(vocab_size),
+            block_size=int(block_size),
+            batch_size=int(batch_size),
+            max_steps=int(max_steps),
+            lr=lr,
+            schedule=schedule,
+            warmup_steps=int(warmup_steps),
+            weight_decay=weight_decay,
+            grad_clip=grad_clip,
+            seed=int(seed),
+            eval_interval=int(eval_interval),
+            **settings,
+        )
+        run = create_run(cfg, run_path(name or default_run_name(family)), corpus.text())
+        job_registry().start(run)
+        st.session_state.train_run = str(run.path)
+
+# The run to show: the one started in this session, else any run training now (after a reload, say).
+shown = st.session_state.get("train_run")
+if shown is None or not Path(shown).is_dir():
+    shown = next((str(r.path) for r in list_runs() if r.is_running), None)
+if shown:
+    show_run(Run(Path(shown)))
