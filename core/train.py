@@ -73,7 +73,12 @@ class TrainConfig:
         check_int("max_steps", self.max_steps, 1, 10_000_000)
         check_float("learning rate", self.lr, 0.0, 10.0, low_open=True)
         check_choice("schedule", self.schedule, SCHEDULES)
-        check_int("warmup_steps", self.warmup_steps, 0, self.max_steps - 1)
+        check_int("warmup_steps", self.warmup_steps, 0, 10_000_000)
+        if self.warmup_steps >= self.max_steps:
+            raise UserError(
+                f"Warmup steps ({self.warmup_steps:,}) must be fewer than the training steps "
+                f"({self.max_steps:,}); lower the warmup or train for more steps."
+            )
         check_float("min_lr_ratio", self.min_lr_ratio, 0.0, 1.0)
         check_float("weight_decay", self.weight_decay, 0.0, 10.0)
         check_float("grad_clip", self.grad_clip, 0.0, 1e6)

@@ -40,7 +40,7 @@ def small_config(**overrides) -> TrainConfig:
         ({"model_params": {"n_embd": 30, "n_head": 4}}, "divisible"),
         ({"schedule": "linear"}, "schedule"),
         ({"block_size": "64"}, "block_size"),
-        ({"warmup_steps": 20}, "warmup_steps"),
+        ({"warmup_steps": 20}, "Warmup steps"),
         ({"model": "transformer-xl"}, "model"),
         ({"model": "ngram", "model_params": {"n_layer": 2}}, "does not apply"),
     ],

@@ -1,0 +1,29 @@
+# The two commands of the README: `make run` (install, then start the dashboard) and `make test` (install,
+# then run the whole suite). Everything lives in a virtual environment in .venv; re-running is cheap.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test lint clean
+
+run: $(VENV)/.app-installed
+	$(PY) -m streamlit run dashboard/app.py
+
+test: $(VENV)/.dev-installed
+	$(PY) -m pytest
+
+lint: $(VENV)/.dev-installed
+	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+
+$(VENV)/.app-installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.app-installed scripts/install-browser.sh
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	scripts/install-browser.sh
+	touch $@
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

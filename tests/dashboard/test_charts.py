@@ -1,0 +1,53 @@
+import pandas as pd
+import pytest
+
+from dashboard.charts import ema, loss_curves
+
+
+def frame(n: int = 10) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "step": range(0, 10 * n, 10),
+            "tokens": range(0, 1000 * n, 1000),
+            "elapsed_s": [i * 0.5 for i in range(n)],
+            "train_loss": [4.0 - 0.2 * i for i in range(n)],
+            "val_loss": [4.1 - 0.2 * i if i % 5 == 0 else None for i in range(n)],
+        }
+    )
+
+
+def test_one_train_and_one_val_trace_per_run_without_smoothing():
+    fig = loss_curves({"a": frame(), "b": frame()})
+    assert [t.name for t in fig.data] == ["a · train", "a · val", "b · train", "b · val"]
+    assert fig.data[0].line.color != fig.data[2].line.color  # one colour per run
+    assert fig.data[1].line.dash == "dash"
+    assert list(fig.data[1].y) == pytest.approx([4.1, 3.1])  # val points only where measured
+
+
+def test_smoothing_keeps_the_raw_curve_faintly_behind():
+    fig = loss_curves({"a": frame()}, smoothing=0.8)
+    raw, smooth = fig.data[0], fig.data[1]
+    assert raw.opacity < 0.5 and not raw.showlegend
+    assert list(raw.y) == list(frame()["train_loss"])
+    assert list(smooth.y) != list(raw.y)
+
+
+@pytest.mark.parametrize(("x", "title"), [("step", "Step"), ("tokens", "Tokens seen"), ("elapsed_s", "Seconds")])
+def test_x_axis_and_log_scale(x, title):
+    fig = loss_curves({"a": frame()}, x=x, log_y=True)
+    assert list(fig.data[0].x) == list(frame()[x])
+    assert fig.layout.xaxis.title.text == title
+    assert fig.layout.yaxis.type == "log"
+
+
+def test_empty_chart_says_it_is_waiting():
+    fig = loss_curves({"a": frame(0)})
+    assert "Waiting" in fig.layout.annotations[0].text
+
+
+def test_ema_starts_at_the_first_value_and_follows_a_step():
+    values = pd.Series([1.0] * 5 + [0.0] * 50)
+    smoothed = ema(values, 0.9)
+    assert smoothed.iloc[0] == 1.0
+    assert 0 < smoothed.iloc[10] < 1 and smoothed.iloc[-1] < 0.01
+    assert ema(values, 0.0).equals(values)
