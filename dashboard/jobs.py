@@ -36,7 +36,9 @@ class JobRegistry:
         """Train `run` in the background from its last checkpoint (or from scratch)."""
         if run.path in self.running():
             return
-        # Share the cores: two jobs each spinning on every core run far slower than each on its half.
+        # Split the cores between jobs: torch threads that outnumber free cores spin against each other and
+        # crawl. (Leaving a core to the server was measured slower: the live page needs little once its
+        # post-rerun GC is off, see .streamlit/config.toml.)
         threads = max(1, (os.cpu_count() or 1) // (1 + len(self.running())))
         env = {**os.environ, "OMP_NUM_THREADS": str(threads), "PYTHONUNBUFFERED": "1"}
         with open(run.path / "train.log", "ab") as log:

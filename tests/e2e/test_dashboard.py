@@ -11,8 +11,10 @@ from core.runs import list_runs
 
 pytestmark = pytest.mark.e2e
 
-CHART_POINTS = "() => { const g = document.querySelector('.js-plotly-plot'); " \
-               "return g && g._fullData ? g._fullData[0].x.length : 0 }"
+CHART_POINTS = (
+    "() => { const g = document.querySelector('.js-plotly-plot'); "
+    "return g && g._fullData ? g._fullData[0].x.length : 0 }"
+)
 
 
 def wait_app(page) -> None:
@@ -20,8 +22,9 @@ def wait_app(page) -> None:
     page.wait_for_selector("[data-testid=stStatusWidget]", state="detached", timeout=60_000)
 
 
-@pytest.mark.parametrize(("path", "heading"), [("", "LLM Ecosystem Dashboard"), ("train", "Train a tiny language model"),
-                                               ("runs", "Runs")])
+@pytest.mark.parametrize(
+    ("path", "heading"), [("", "LLM Ecosystem Dashboard"), ("train", "Train a tiny language model"), ("runs", "Runs")]
+)
 def test_every_page_opens_without_an_exception(server, page, path, heading):
     page.goto(f"{server}/{path}")
     page.get_by_role("heading", name=heading).wait_for(timeout=60_000)

@@ -36,11 +36,23 @@ def button(at: AppTest, label: str):
 @pytest.fixture
 def trained_runs(runs_dir, tiny_text):
     """Two finished tiny runs (an n-gram and a GPT) in the test's runs folder."""
-    common = dict(block_size=16, batch_size=8, max_steps=20, eval_interval=10, eval_iters=2, log_interval=5,
-                  sample_interval=10, sample_tokens=30, warmup_steps=2, device="cpu")
+    common = dict(
+        block_size=16,
+        batch_size=8,
+        max_steps=20,
+        eval_interval=10,
+        eval_iters=2,
+        log_interval=5,
+        sample_interval=10,
+        sample_tokens=30,
+        warmup_steps=2,
+        device="cpu",
+    )
     runs = []
-    for name, family, params in [("tiny-ngram", "ngram", {}), ("tiny-gpt", "gpt", {"n_layer": 1, "n_head": 2,
-                                                                                       "n_embd": 16})]:
+    for name, family, params in [
+        ("tiny-ngram", "ngram", {}),
+        ("tiny-gpt", "gpt", {"n_layer": 1, "n_head": 2, "n_embd": 16}),
+    ]:
         run = create_run(TrainConfig(model=family, model_params=params, **common), runs_dir / name, tiny_text)
         train(run)
         runs.append(run)
