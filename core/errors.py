@@ -16,6 +16,7 @@ class ErrorKind(StrEnum):
     CONFIG = "config"
     RUN = "run"
     PROMPT = "prompt"
+    MODEL = "model"
 
 
 class UserError(ValueError):

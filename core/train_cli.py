@@ -13,6 +13,7 @@ import signal
 import sys
 from pathlib import Path
 
+from core.cli import OneLineParser
 from core.errors import UserError
 from core.models import FAMILIES
 from core.runs import default_run_name, open_run, runs_root
@@ -20,11 +21,6 @@ from core.train import TrainConfig, create_run, train
 
 # TrainConfig fields that are not plain flags: the family's own fields become flags of their own.
 _NOT_FLAGS = {"model_params"}
-
-
-class _OneLineParser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse's default prints the whole usage first
-        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def _flag(name: str) -> str:
@@ -47,7 +43,7 @@ def _arg_type(default: object):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _OneLineParser(prog="python -m core.train", description=__doc__.splitlines()[0])
+    parser = OneLineParser(prog="python -m core.train", description=__doc__.splitlines()[0])
     for f in dataclasses.fields(TrainConfig):
         if f.name not in _NOT_FLAGS:
             parser.add_argument(

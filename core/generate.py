@@ -1,0 +1,84 @@
+"""Command line for generation: `python -m core.generate --model smollm2 --precision nf4 --prompt "Hi" --json`.
+
+The answer streams to stdout as it is generated; with --json the last line is one JSON object with the text and
+the figures (new tokens, tokens/s, time to first token, memory, device, dtype, quantization).
+"""
+
+from __future__ import annotations
+
+import json
+
+from core.cli import OneLineParser, exit_on_user_error
+from core.devices import DEVICE_CHOICES
+from core.generation import GenerationSettings, generate
+from core.loading import PRECISIONS, load_model
+
+D = GenerationSettings()
+
+
+def build_parser() -> OneLineParser:
+    p = OneLineParser(prog="python -m core.generate", description=__doc__.splitlines()[0])
+    p.add_argument("--model", required=True, help="smollm2, a model folder, a .gguf file, a run folder or a hub id")
+    p.add_argument("--precision", default="fp32", choices=PRECISIONS)
+    p.add_argument("--prompt", required=True)
+    p.add_argument("--max-new-tokens", type=int, default=D.max_new_tokens)
+    p.add_argument("--temperature", type=float, default=D.temperature, help="0 (default) is greedy")
+    p.add_argument("--top-k", type=int, default=D.top_k)
+    p.add_argument("--top-p", type=float, default=D.top_p)
+    p.add_argument("--repetition-penalty", type=float, default=D.repetition_penalty)
+    p.add_argument("--seed", type=int, default=D.seed)
+    p.add_argument("--stop", action="append", default=[], help="stop at this text (repeatable)")
+    p.add_argument("--no-chat", action="store_true", help="do not wrap the prompt in the chat template")
+    p.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
+    p.add_argument("--json", action="store_true", help="end with one JSON line of text and figures")
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+
+    def body() -> None:
+        settings = GenerationSettings(
+            max_new_tokens=args.max_new_tokens,
+            temperature=args.temperature,
+            top_k=args.top_k,
+            top_p=args.top_p,
+            repetition_penalty=args.repetition_penalty,
+            seed=args.seed,
+            stop=tuple(args.stop),
+            chat=not args.no_chat,
+        )
+        loaded = load_model(args.model, args.precision, args.device)
+        generation = generate(loaded, args.prompt, settings)
+        for piece in generation:
+            print(piece, end="", flush=True)
+        print(flush=True)
+        if args.json:
+            stats = generation.stats
+            print(
+                json.dumps(
+                    {
+                        "text": generation.text,
+                        "new_tokens": stats.new_tokens,
+                        "tokens_per_s": stats.tokens_per_s,
+                        "ttft_s": stats.ttft_s,
+                        "total_s": stats.total_s,
+                        "memory_bytes": loaded.memory_bytes,
+                        "device": str(loaded.device),
+                        "dtype": loaded.dtype,
+                        "quantization": loaded.quantization,
+                        "model": loaded.source.label,
+                        "precision": loaded.precision,
+                        "n_params": loaded.n_params,
+                        "load_s": loaded.load_s,
+                    },
+                    ensure_ascii=False,
+                ),
+                flush=True,
+            )
+
+    exit_on_user_error(body)
+
+
+if __name__ == "__main__":
+    main()
