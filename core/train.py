@@ -21,7 +21,7 @@ from typing import Any
 
 import torch
 
-from core import checkpoint
+from core import checkpoint, probes
 from core.corpus import BUNDLED, check_length, load_corpus, split_point
 from core.devices import DEVICE_CHOICES, pick_device
 from core.errors import UserError
@@ -148,6 +148,7 @@ class _Trainer:
         ids = torch.tensor(self.tokenizer.encode(text), dtype=torch.long)
         cut = split_point(len(ids))
         self.data = {"train": ids[:cut], "val": ids[cut:]}
+        self.probe_ids = probes.probe_ids(self.data["val"], self.cfg.block_size)
 
         torch.manual_seed(self.cfg.seed)
         self.model: LanguageModel = build_model(
@@ -181,6 +182,7 @@ class _Trainer:
         if not self.run.has_checkpoint():
             self.run.write_metrics([])
             self.run.write_samples([])
+            probes.drop_after(self.run, -1)
             return
         tensors, meta = self.run.load_checkpoint()
         model_tensors, optim_state, rngs = checkpoint.unpack(tensors, meta)
@@ -196,6 +198,7 @@ class _Trainer:
                     self.scheduler.step()
         self.batch_rng.set_state(rngs["batch"])
         torch.set_rng_state(rngs["torch"])
+        probes.drop_after(self.run, self.step)
         self.metrics = [m for m in self.run.metrics() if m["step"] <= self.step]
         self.samples = [s for s in self.run.samples() if s["step"] <= self.step]
         self.run.write_metrics(self.metrics)
@@ -252,6 +255,9 @@ class _Trainer:
         self.samples.append({"step": self.step, "text": text})
         self.run.write_samples(self.samples)
 
+    def probe(self) -> None:
+        probes.record(self.run, self.model, self.tokenizer, self.probe_ids, self.step, seed=self.cfg.seed)
+
     def save(self) -> None:
         rngs = {"batch": self.batch_rng.get_state(), "torch": torch.get_rng_state()}
         tensors, meta = checkpoint.pack(self.model.state_tensors(), self.optimizer, rngs)
@@ -296,6 +302,7 @@ class _Trainer:
         self.write_status("running")
         if self.step == 0:
             self.record(train_loss=self.evaluate("train"), val_loss=self.evaluate("val"))
+            self.probe()
         window_losses: list[float] = []
         window_time = 0.0
         state, message = "completed", ""
@@ -327,6 +334,7 @@ class _Trainer:
             if cfg.sample_interval and (self.step % cfg.sample_interval == 0 or self.step == cfg.max_steps):
                 self.sample()
             if is_eval:
+                self.probe()
                 self.save()
         if state != "failed":
             self.save()
