@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 
 from core.runs import Run, write_atomic
@@ -104,4 +105,47 @@ def load(run: Run, step: int) -> Probe:
         top_tokens=[[show(i) for i in row] for row in top_ids],
         attention=tensors["attention"].float().numpy() if "attention" in tensors else None,
         induction=tensors["induction"].float().numpy() if "induction" in tensors else None,
+    )
+
+
+def head_trajectories(run: Run) -> pd.DataFrame:
+    """Per-head metrics at every snapshot of a GPT run: step, layer, head, previous_token, sink, entropy,
+    mean_distance, induction — the data behind 'watch heads form'."""
+    from core.attention import head_metrics
+
+    rows = []
+    for step in steps(run):
+        probe = load(run, step)
+        if probe.attention is None:
+            continue
+        metrics = head_metrics(probe.attention)
+        layers, heads = np.indices(probe.attention.shape[:2])
+        rows.append(
+            pd.DataFrame(
+                {
+                    "step": step,
+                    "layer": layers.ravel(),
+                    "head": heads.ravel(),
+                    **{name: values.ravel() for name, values in metrics.items()},
+                    "induction": probe.induction.ravel(),
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+
+
+def predictions_table(probe: Probe) -> pd.DataFrame:
+    """The probe text token by token with the model's five likeliest next tokens and their probabilities."""
+    return pd.DataFrame(
+        {
+            "position": range(len(probe.tokens)),
+            "token": probe.tokens,
+            "actual next": [*probe.tokens[1:], ""],
+            **{
+                f"guess {k + 1}": [
+                    f"{row[k]} ({p[k]:.0%})" for row, p in zip(probe.top_tokens, probe.top_probs, strict=True)
+                ]
+                for k in range(probe.top_probs.shape[1])
+            },
+        }
     )

@@ -53,3 +53,14 @@ def test_resume_keeps_one_snapshot_per_evaluation(runs_dir, tiny_text):
     (probes.probe_folder(run) / "step-0000999.safetensors").write_bytes(b"stale")  # written after the checkpoint
     train(run)
     assert probes.steps(run) == [0, 10, 20, 30]
+
+
+def test_head_trajectories_and_predictions_table(runs_dir, tiny_text):
+    run = run_of(runs_dir, tiny_text, "gpt", {"n_layer": 2, "n_head": 2, "n_embd": 16})
+    train(run)
+    frame = probes.head_trajectories(run)
+    assert len(frame) == 4 * 4  # 4 snapshots x (2 layers x 2 heads)
+    assert {"previous_token", "induction", "sink", "entropy"} <= set(frame.columns)
+    table = probes.predictions_table(probes.load(run, 30))
+    assert list(table["token"][1:]) == list(table["actual next"][:-1])
+    assert table["guess 1"].str.endswith("%)").all()
