@@ -93,6 +93,7 @@ class Generation:
     settings: GenerationSettings
     text: str = ""
     stats: GenerationStats = field(default_factory=GenerationStats)
+    new_ids: list[int] = field(default_factory=list)  # the generated token ids, once generation has ended
 
     def __iter__(self) -> Iterator[str]:
         started = time.perf_counter()
@@ -119,10 +120,16 @@ class Generation:
 
     # -- Hugging Face models: model.generate in a thread, text through TextIteratorStreamer ----------------
     def _hf_pieces(self) -> Iterator[str]:
-        from transformers import TextIteratorStreamer
+        from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
 
         model, tokenizer, s = self.loaded.model, self.loaded.tokenizer, self.settings
         streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True)
+        abandoned = threading.Event()  # set when the reader stops early (a page rerun, a stop string)
+
+        class UntilAbandoned(StoppingCriteria):
+            def __call__(self, input_ids, scores, **kwargs) -> torch.Tensor:
+                return torch.full((input_ids.shape[0],), abandoned.is_set(), dtype=torch.bool)
+
         input_ids = torch.tensor([self.ids], device=model.device)
         kwargs = dict(
             input_ids=input_ids,
@@ -132,6 +139,7 @@ class Generation:
             repetition_penalty=s.repetition_penalty,
             streamer=streamer,
             pad_token_id=tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id,
+            stopping_criteria=StoppingCriteriaList([UntilAbandoned()]),
         )
         if not s.greedy:
             kwargs.update(temperature=s.temperature, top_k=s.top_k or None, top_p=s.top_p)
@@ -151,11 +159,15 @@ class Generation:
 
         thread = threading.Thread(target=work, daemon=True)
         thread.start()
-        yield from streamer
-        thread.join()
+        try:
+            yield from streamer
+        finally:  # the reader is done, early or not: don't let generate run on and take the CPU
+            abandoned.set()
+            thread.join()
         if "error" in result:
             raise result["error"]
-        self.stats.new_tokens = int(result["out"].shape[1] - input_ids.shape[1])
+        self.new_ids = result["out"][0, input_ids.shape[1] :].tolist()
+        self.stats.new_tokens = len(self.new_ids)
 
     # -- tiny models: our own loop with Hugging Face's logits processors -------------------------------------
     def _tiny_pieces(self) -> Iterator[str]:
@@ -191,10 +203,15 @@ class Generation:
                     next_id = torch.multinomial(torch.softmax(logits, dim=-1), 1, generator=generator)
                 ids = torch.cat([ids, next_id], dim=1)
                 new.append(int(next_id))
+                self.new_ids = new
                 self.stats.new_tokens = len(new)
                 text = tokenizer.decode(new)  # whole-sequence decode: BPE pieces may join across tokens
+                if text.endswith("\ufffd"):
+                    continue  # half of a multi-byte character: wait for the token that completes it
                 yield text[len(decoded) :]
                 decoded = text
+        if len(text := tokenizer.decode(new)) > len(decoded):
+            yield text[len(decoded) :]  # a character left incomplete at the end
 
 
 @torch.no_grad()

@@ -345,7 +345,7 @@ def _load_run(source: ModelSource, precision: str, device: torch.device, started
         device=device,
         dtype=precision,
         quantization="none",
-        memory_bytes=_memory_bytes(model),
+        memory_bytes=sum(t.numel() * t.element_size() for t in model.state_tensors().values()),
         load_s=time.perf_counter() - started,
         n_params=model.num_params(),
     )

@@ -70,5 +70,6 @@ if st.button("Start training", type="primary", icon=":material/play_arrow:"):
 shown = st.session_state.get("train_run")
 if shown is None or not Path(shown).is_dir():
     shown = next((str(r.path) for r in list_runs() if r.is_running), None)
+    st.session_state.train_run = shown  # keep showing it once it stops, until another run starts
 if shown:
     show_run(Run(Path(shown)))

@@ -140,3 +140,38 @@ def test_cli_bad_arguments_exit_2_with_one_line(tiny_hf_model, args, fragment):
     proc = run_cli(*argv)
     assert proc.returncode == 2
     assert fragment in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_an_abandoned_answer_stops_generating(tiny):
+    generation = generate(tiny, "The cat", GenerationSettings(max_new_tokens=100, stop=()))
+    stream = iter(generation)
+    next(stream)
+    stream.close()  # what a Streamlit rerun does to a half-read stream
+    assert generation.stats.new_tokens == 0 or generation.stats.new_tokens < 100
+    assert generation.new_ids == [] or len(generation.new_ids) < 100
+
+
+def test_tiny_bpe_runs_stream_whole_characters(tmp_path, tiny_text):
+    run = create_run(
+        TrainConfig(
+            model="ngram",
+            tokenizer="bpe",
+            vocab_size=300,
+            max_steps=30,
+            block_size=16,
+            batch_size=8,
+            eval_interval=30,
+            eval_iters=1,
+            warmup_steps=0,
+            sample_interval=0,
+        ),
+        tmp_path / "run",
+        tiny_text,
+    )
+    train(run)
+    loaded = load_model(str(run.path), "fp32")
+    for seed in range(3):
+        generation = generate(loaded, "猫", GenerationSettings(max_new_tokens=40, temperature=1.0, seed=seed))
+        streamed = "".join(generation)
+        # a character split across tokens is sent once whole, never as a replacement character first
+        assert streamed == generation.text == loaded.tokenizer.decode(generation.new_ids)
