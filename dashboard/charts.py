@@ -79,3 +79,54 @@ def loss_curves(
     if not curves or all(f.empty for f in curves.values()):
         fig.add_annotation(text="Waiting for the first losses…", showarrow=False, xref="paper", yref="paper")
     return fig
+
+
+SLOT_METRICS = {"memory_mb": "Memory (MB)", "tokens_per_s": "Tokens/s", "ttft_s": "First token (s)"}
+
+
+def _bar_text(value: float | None) -> str:
+    """Two significant-looking digits for small values (0.09 s), fewer as they grow (12.5 tokens/s, 538 MB)."""
+    if value is None:
+        return ""
+    return f"{value:.2f}" if value < 1 else f"{value:.1f}" if value < 100 else f"{value:,.0f}"
+
+
+def slot_figures(rows: list[dict]) -> go.Figure:
+    """A comparison's figures: one horizontal bar per slot in three panels side by side (memory footprint,
+    tokens per second, time to first token), slot 1 on top, one colour per slot.
+
+    `rows` are dicts with a unique `label` and the keys of SLOT_METRICS (a value may be None: no bar).
+    """
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(
+        rows=1,
+        cols=len(SLOT_METRICS),
+        shared_yaxes=True,
+        subplot_titles=list(SLOT_METRICS.values()),
+        horizontal_spacing=0.03,
+    )
+    labels = [row["label"] for row in rows]
+    colors = [PALETTE[i % len(PALETTE)] for i in range(len(rows))]
+    for col, (key, title) in enumerate(SLOT_METRICS.items(), start=1):
+        values = [row.get(key) for row in rows]
+        fig.add_trace(
+            go.Bar(
+                x=values,
+                y=labels,
+                orientation="h",
+                marker_color=colors,
+                name=title,
+                text=[_bar_text(v) for v in values],
+                textposition="auto",
+                showlegend=False,
+                hovertemplate="%{y}<br>" + title + ": %{x:,.2f}<extra></extra>",
+            ),
+            row=1,
+            col=col,
+        )
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(margin=dict(l=10, r=10, t=40, b=10), height=120 + 50 * max(len(rows), 1))
+    if not rows:
+        fig.add_annotation(text="No slot has answered yet.", showarrow=False, xref="paper", yref="paper")
+    return fig

@@ -33,21 +33,33 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
 CHOICES: dict[str, tuple[str, ...]] = {"smoothing": ("kneser-ney", "add-k")}
 
 
+@dataclasses.dataclass
+class Outcome:
+    """What `user_errors` caught: `error` is the message shown, None while all went well."""
+
+    error: str | None = None
+
+
 @contextmanager
-def user_errors() -> Iterator[None]:
-    """Show a UserError as what went wrong and what to do; log anything else and show a short reference."""
+def user_errors() -> Iterator[Outcome]:
+    """Show a UserError as what went wrong and what to do; log anything else and show a short reference.
+
+    `with user_errors() as outcome:` tells afterwards whether the block failed, and with which message.
+    """
+    outcome = Outcome()
     try:
-        yield
+        yield outcome
     except UserError as err:
-        st.error(str(err), icon=":material/error:")
+        outcome.error = str(err)
+        st.error(outcome.error, icon=":material/error:")
     except Exception:
         reference = uuid.uuid4().hex[:8]
         log.exception("unexpected error, reference %s", reference)
-        st.error(
+        outcome.error = (
             f"Something went wrong on our side (reference {reference}). Try again; if it persists, report the "
-            "reference with what you did.",
-            icon=":material/bug_report:",
+            "reference with what you did."
         )
+        st.error(outcome.error, icon=":material/bug_report:")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,4 +111,96 @@ def config_inputs(config_cls: type, defaults: dict[str, Any], key: str) -> dict[
             values[f.name] = int(st.number_input(label, value=default, step=1, help=help_text, key=widget_key))
         else:
             values[f.name] = st.number_input(label, value=float(default), step=0.05, help=help_text, key=widget_key)
+    return values
+
+
+# -- pretrained models -----------------------------------------------------------------------------------------
+BUNDLED_LABEL = "SmolLM2-135M-Instruct (bundled)"
+OTHER = "__other__"  # the "Other…" choice of the model picker
+PRECISION_LABELS = {
+    "fp32": "fp32 (full precision)",
+    "bf16": "bf16",
+    "fp16": "fp16",
+    "int8": "int8 (bitsandbytes LLM.int8)",
+    "nf4": "nf4 (bitsandbytes 4-bit)",
+    "fp4": "fp4 (bitsandbytes 4-bit, CUDA only)",
+}
+
+
+def model_picker(key: str, precision: str = "fp32") -> tuple[str, str]:
+    """Pick a model and a precision; returns `(spec, precision)`, ready for `model_cache().get(spec, precision)`.
+
+    The models: the bundled SmolLM2 (spec "smollm2"), every training run (spec: its folder; offered at fp32, bf16
+    and fp16 only) and "Other…", which asks for a Hugging Face folder, a .gguf file or a hub id. `key` keeps
+    several pickers on one page apart (widget keys `{key}.model`, `{key}.other`, `{key}.precision`); `precision`
+    is the one first selected. Nothing is loaded or checked here: a bad choice is explained when it loads.
+    """
+    from core.loading import BUNDLED_NAME, DTYPES, PRECISIONS
+    from core.runs import list_runs
+
+    runs = {str(run.path): f"run {run.name}" for run in list_runs()}
+    choices = {BUNDLED_NAME: BUNDLED_LABEL, **runs, OTHER: "Other…"}
+    spec = st.selectbox(
+        "Model",
+        list(choices),
+        format_func=choices.get,
+        key=f"{key}.model",
+        help="The bundled SmolLM2-135M-Instruct, one of your training runs, or any other model.",
+    )
+    if spec == OTHER:
+        spec = st.text_input(
+            "Folder, .gguf file or hub id",
+            key=f"{key}.other",
+            placeholder="HuggingFaceTB/SmolLM2-135M-Instruct",
+            help="A Hugging Face model folder, a GGUF file, a run folder, or a hub id (online or already cached).",
+        ).strip()
+    options = tuple(DTYPES) if spec in runs else PRECISIONS  # tiny runs are not bitsandbytes models
+    chosen = st.selectbox(
+        "Precision",
+        options,
+        index=options.index(precision) if precision in options else 0,
+        format_func=PRECISION_LABELS.get,
+        key=f"{key}.precision" + (".run" if spec in runs else ""),
+        help="int8 and nf4 quantize the weights with bitsandbytes as they load; fp4 needs a CUDA GPU.",
+    )
+    return spec, chosen
+
+
+def parse_stop(text: str) -> tuple[str, ...]:
+    """Stop strings as typed: separated by |, with \\n for a line break."""
+    return tuple(s.replace("\\n", "\n") for s in text.split("|") if s)
+
+
+def generation_inputs(key: str, max_new_tokens: int | None = None) -> dict[str, Any]:
+    """Generation settings in an expander, as keyword arguments for `core.generation.GenerationSettings`, which
+    validates them (build it inside `user_errors()`)."""
+    from core.generation import GenerationSettings
+
+    d = GenerationSettings()
+    with st.expander("Generation settings", icon=":material/tune:"):
+        c1, c2, c3 = st.columns(3)
+        values = dict(
+            max_new_tokens=int(
+                c1.number_input("Max new tokens", value=max_new_tokens or d.max_new_tokens, step=16, key=f"{key}.new")
+            ),
+            temperature=c2.number_input(
+                "Temperature (0 = greedy)", value=d.temperature, step=0.1, key=f"{key}.temperature"
+            ),
+            top_k=int(c3.number_input("Top-k (0 = off)", value=d.top_k, step=5, key=f"{key}.top_k")),
+            top_p=c1.number_input("Top-p", value=d.top_p, step=0.05, key=f"{key}.top_p"),
+            repetition_penalty=c2.number_input(
+                "Repetition penalty", value=d.repetition_penalty, step=0.05, key=f"{key}.repetition"
+            ),
+            seed=int(c3.number_input("Seed", value=d.seed, step=1, key=f"{key}.seed")),
+        )
+        stop = st.text_input(
+            "Stop strings", key=f"{key}.stop", help="Separate several with |; write \\n for a line break."
+        )
+        values["stop"] = parse_stop(stop)
+        values["chat"] = st.toggle(
+            "Chat template",
+            value=d.chat,
+            key=f"{key}.chat",
+            help="Wrap the prompt in the model's chat template, when it has one (instruct models do; runs do not).",
+        )
     return values

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from dashboard.charts import ema, loss_curves
+from dashboard.charts import SLOT_METRICS, ema, loss_curves, slot_figures
 
 
 def frame(n: int = 10) -> pd.DataFrame:
@@ -51,3 +51,24 @@ def test_ema_starts_at_the_first_value_and_follows_a_step():
     assert smoothed.iloc[0] == 1.0
     assert 0 < smoothed.iloc[10] < 1 and smoothed.iloc[-1] < 0.01
     assert ema(values, 0.0).equals(values)
+
+
+def test_slot_figures_has_one_panel_per_figure_and_one_bar_per_slot():
+    rows = [
+        {"label": "1. smollm2 · fp32", "memory_mb": 538.1, "tokens_per_s": 12.5, "ttft_s": 0.4},
+        {"label": "2. smollm2 · nf4", "memory_mb": 166.5, "tokens_per_s": None, "ttft_s": 0.6},
+    ]
+    fig = slot_figures(rows)
+    assert [t.name for t in fig.data] == list(SLOT_METRICS.values())
+    memory, rate, ttft = fig.data
+    assert list(memory.y) == ["1. smollm2 · fp32", "2. smollm2 · nf4"]
+    assert list(memory.x) == [538.1, 166.5] and list(memory.text) == ["538", "166"]
+    assert list(rate.x) == [12.5, None] and list(rate.text) == ["12.5", ""]  # unknown: no bar, no label
+    assert list(ttft.text) == ["0.40", "0.60"]
+    assert memory.marker.color[0] != memory.marker.color[1]  # one colour per slot, the same in every panel
+    assert list(rate.marker.color) == list(memory.marker.color)
+    assert fig.layout.yaxis.autorange == "reversed"  # slot 1 on top
+
+
+def test_slot_figures_without_rows_says_so():
+    assert "No slot" in slot_figures([]).layout.annotations[-1].text

@@ -57,3 +57,29 @@ def trained_runs(runs_dir, tiny_text):
         train(run)
         runs.append(run)
     return runs
+
+
+@pytest.fixture
+def empty_model_cache():
+    """The process-wide model cache, empty before and after the test (AppTest runs pages in this process)."""
+    from dashboard.cache import model_cache
+
+    cache = model_cache()
+    cache.unload()
+    yield cache
+    cache.unload()
+
+
+def pick_model(at: AppTest, key: str, spec: str, precision: str | None = None) -> None:
+    """Choose a model in the model picker `key`: a spec among its choices, else through "Other…"."""
+    from dashboard.widgets import OTHER
+
+    model = at.selectbox(key=f"{key}.model")
+    if model.format_func(spec) in model.options:
+        model.set_value(spec).run()
+    else:
+        model.set_value(OTHER).run()
+        at.text_input(key=f"{key}.other").set_value(spec).run()
+    if precision is not None:
+        [box] = [s for s in at.selectbox if s.key and s.key.startswith(f"{key}.precision")]
+        box.set_value(precision).run()

@@ -1,0 +1,35 @@
+"""Compare: one prompt, up to four models or precisions, answered one after another into side-by-side columns."""
+
+import streamlit as st
+
+from dashboard.charts import slot_figures
+from dashboard.generation_views import loaded_models_panel, run_comparison, show_slot, slot_rows
+from dashboard.widgets import generation_inputs, model_picker
+
+SLOT_PRECISIONS = ("fp32", "int8", "nf4", "bf16")  # what each slot starts at, all with the bundled SmolLM2
+
+st.title("Compare")
+st.caption(
+    "The same prompt, seed and settings for every slot. Slots run one after another, never at once, so that each "
+    "one's tokens/s is measured on an otherwise idle machine. Loaded models stay loaded (see the sidebar)."
+)
+n_slots = st.segmented_control("Slots", [2, 3, 4], default=3, required=True)
+slots = []
+for i, col in enumerate(st.columns(n_slots)):
+    with col, st.container(border=True):
+        st.markdown(f"**Slot {i + 1}**")
+        slots.append(model_picker(f"slot{i}", precision=SLOT_PRECISIONS[i]))
+prompt = st.text_area("Prompt", value="Explain in two sentences why the sky is blue.", height=80)
+values = generation_inputs("compare", max_new_tokens=64)
+
+compare = st.button("Compare", type="primary", icon=":material/compare_arrows:")
+if compare and (results := run_comparison(slots, prompt, values)) is not None:
+    st.session_state.compare_results = results  # kept, so that a rerun shows them again without generating
+elif comparison := st.session_state.get("compare_results"):
+    for result, col in zip(comparison, st.columns(len(comparison)), strict=True):
+        with col:
+            show_slot(result)
+
+if rows := slot_rows(st.session_state.get("compare_results", [])):
+    st.plotly_chart(slot_figures(rows))
+loaded_models_panel()
