@@ -38,6 +38,70 @@ PAGES = [
         "Tiny models",
         "Compare the loss curves of your runs, read their samples, generate from any of them, export metrics.",
     ),
+    PageInfo(
+        "inside.py",
+        "Inside tiny models",
+        ":material/grain:",
+        "Tiny models",
+        "What the families without attention learned: the n-gram's transition matrix, embedding maps of the MLP, "
+        "LSTM and GPT, and the LSTM's gates opening and closing over a sentence.",
+    ),
+    PageInfo(
+        "training_attention.py",
+        "Attention over training",
+        ":material/movie:",
+        "Tiny models",
+        "Scrub through a run's evaluations and watch its heads form: previous-token heads first, induction heads "
+        "later, with the model's next-token guesses at each step.",
+    ),
+    PageInfo(
+        "generate.py",
+        "Generate",
+        ":material/chat:",
+        "Pretrained models",
+        "Chat with SmolLM2-135M-Instruct, a training run or any Hugging Face or GGUF model, at full precision or "
+        "quantized to int8 or 4 bits, and see time to first token, tokens/s and memory under every answer.",
+    ),
+    PageInfo(
+        "compare.py",
+        "Compare",
+        ":material/compare_arrows:",
+        "Pretrained models",
+        "One prompt, two to four models or precisions side by side (fp32 vs int8 vs nf4, say): answers, speed "
+        "and memory footprint compared in one chart.",
+    ),
+    PageInfo(
+        "tokens.py",
+        "Tokens",
+        ":material/text_fields:",
+        "Pretrained models",
+        "See a text through a model's eyes: every token coloured by its probability, the top-5 alternatives, "
+        "perplexity, and where two precisions or models disagree.",
+    ),
+    PageInfo(
+        "precision.py",
+        "Precision lab",
+        ":material/science:",
+        "Pretrained models",
+        "One model at fp32, int8 and nf4 on one prompt: memory, speed, perplexity, KL divergence per token and "
+        "where the quantized answers part ways.",
+    ),
+    PageInfo(
+        "attention.py",
+        "Attention",
+        ":material/visibility:",
+        "Inside models",
+        "Which tokens each head of SmolLM2, MiniLM or your GPT looks at: a summary that finds previous-token, "
+        "attention-sink and induction heads, and any head as a heatmap, as lines or beside its neighbours.",
+    ),
+    PageInfo(
+        "explainer.py",
+        "Explainer",
+        ":material/function:",
+        "Inside models",
+        "One attention head step by step, with the formula beside the actual numbers: embeddings, Q, K, V, "
+        "scores, the causal mask, softmax, weighted values and the output projection.",
+    ),
 ]
 
 

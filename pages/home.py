@@ -6,9 +6,10 @@ from dashboard.navigation import PAGES
 
 st.title("LLM Ecosystem Dashboard")
 st.markdown(
-    "Explore how language models learn, offline, on a laptop CPU or a GPU. Train tiny models of four families "
-    "(counting n-grams, a Bengio-style MLP, an LSTM and a GPT) on bundled corpora or your own text and watch "
-    "their loss fall and their samples turn into language, then compare runs side by side."
+    "Explore the LLM ecosystem offline, on a laptop CPU or a GPU. Train tiny models of four families (counting "
+    "n-grams, a Bengio-style MLP, an LSTM and a GPT) and watch them learn; load real pretrained models at full "
+    "precision or quantized to 8 and 4 bits and compare them side by side; look inside them through token "
+    "probabilities and attention maps."
 )
 cols = st.columns(2)
 for i, info in enumerate(p for p in PAGES if p.file != "home.py"):
