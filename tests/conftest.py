@@ -65,3 +65,29 @@ def tiny_hf_model(tmp_path_factory):
     LlamaForCausalLM(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
+
+
+QUICK_RUN = dict(
+    max_steps=5,
+    block_size=8,
+    batch_size=2,
+    eval_interval=5,
+    eval_iters=1,
+    warmup_steps=0,
+    sample_interval=0,
+    device="cpu",
+)
+
+
+@pytest.fixture
+def make_run(runs_dir, tiny_text):
+    """Train a tiny run on the tiny corpus in a second or so: make_run("gpt", name="r", max_steps=20, ...)."""
+    from core.train import TrainConfig, create_run, train
+
+    def make(family: str = "ngram", name: str = "run", model_params: dict | None = None, **settings):
+        config = TrainConfig(model=family, model_params=model_params or {}, **{**QUICK_RUN, **settings})
+        run = create_run(config, runs_dir / name, tiny_text)
+        train(run)
+        return run
+
+    return make

@@ -5,7 +5,6 @@ import pytest
 from core.answers import Answer, chat_prompt
 from core.generation import GenerationSettings, generate
 from core.loading import load_model
-from core.train import TrainConfig, create_run, train
 
 HISTORY = [
     {"role": "user", "content": "Hi"},
@@ -27,18 +26,8 @@ def test_without_the_template_only_the_last_user_message_is_read(tiny_llama):
     assert chat_prompt(tiny_llama, HISTORY, chat=False) == "The cat"
 
 
-def test_a_training_run_reads_the_last_user_message(runs_dir, tiny_text):
-    config = TrainConfig(
-        model="ngram",
-        max_steps=2,
-        warmup_steps=0,
-        eval_interval=2,
-        eval_iters=1,
-        block_size=8,
-        device="cpu",
-    )
-    run = create_run(config, runs_dir / "ngram", tiny_text)
-    train(run)
+def test_a_training_run_reads_the_last_user_message(make_run):
+    run = make_run()
     loaded = load_model(str(run.path), "fp32", "cpu")
     assert not loaded.has_chat_template
     assert chat_prompt(loaded, HISTORY) == "The cat"

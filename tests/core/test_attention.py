@@ -113,28 +113,12 @@ def test_smollm2_has_30_layers_of_9_causal_heads(monkeypatch):
     np.testing.assert_allclose(maps.weights.sum(-1), 1.0, atol=1e-4)
 
 
-def test_bad_inputs_are_refused(minilm, tmp_path, tiny_text):
+def test_bad_inputs_are_refused(minilm, make_run):
     with pytest.raises(UserError, match="Type some text"):
         extract(minilm, "  ")
     with pytest.raises(UserError, match="at most 512"):
         extract(minilm, "cat " * 600)
-    from core.train import TrainConfig, create_run, train
-
-    run = create_run(
-        TrainConfig(
-            model="ngram",
-            max_steps=5,
-            block_size=8,
-            batch_size=2,
-            eval_interval=5,
-            eval_iters=1,
-            warmup_steps=0,
-            sample_interval=0,
-        ),
-        tmp_path / "run",
-        tiny_text,
-    )
-    train(run)
+    run = make_run()
     with pytest.raises(UserError, match="no attention"):
         load_attention_model(str(run.path))
 

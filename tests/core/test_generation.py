@@ -7,7 +7,6 @@ import pytest
 from core.errors import UserError
 from core.generation import GenerationSettings, generate, prompt_ids, sequence_logits
 from core.loading import load_model
-from core.train import TrainConfig, create_run, train
 
 
 @pytest.fixture(scope="module")
@@ -72,23 +71,9 @@ def test_bad_prompts_are_refused_not_crashed(tiny):
     assert len(long_answer.ids) + long_answer.settings.max_new_tokens == 128  # capped to the room left
 
 
-def test_a_training_run_generates_through_the_same_path(tmp_path, tiny_text):
-    run = create_run(
-        TrainConfig(
-            model="gpt",
-            model_params={"n_layer": 1, "n_head": 2, "n_embd": 16},
-            max_steps=20,
-            block_size=16,
-            batch_size=4,
-            eval_interval=20,
-            eval_iters=1,
-            warmup_steps=0,
-            sample_interval=0,
-        ),
-        tmp_path / "run",
-        tiny_text,
-    )
-    train(run)
+def test_a_training_run_generates_through_the_same_path(make_run, tiny_text):
+    gpt = {"n_layer": 1, "n_head": 2, "n_embd": 16}
+    run = make_run("gpt", model_params=gpt, max_steps=20, block_size=16, batch_size=4, eval_interval=20)
     loaded = load_model(str(run.path), "fp32")
     settings = GenerationSettings(max_new_tokens=30, temperature=0.8, top_k=5, top_p=0.9, repetition_penalty=1.2)
     generation = generate(loaded, "The cat", settings)
@@ -151,24 +136,8 @@ def test_an_abandoned_answer_stops_generating(tiny):
     assert generation.new_ids == [] or len(generation.new_ids) < 100
 
 
-def test_tiny_bpe_runs_stream_whole_characters(tmp_path, tiny_text):
-    run = create_run(
-        TrainConfig(
-            model="ngram",
-            tokenizer="bpe",
-            vocab_size=300,
-            max_steps=30,
-            block_size=16,
-            batch_size=8,
-            eval_interval=30,
-            eval_iters=1,
-            warmup_steps=0,
-            sample_interval=0,
-        ),
-        tmp_path / "run",
-        tiny_text,
-    )
-    train(run)
+def test_tiny_bpe_runs_stream_whole_characters(make_run):
+    run = make_run(tokenizer="bpe", vocab_size=300, max_steps=30, block_size=16, batch_size=8, eval_interval=30)
     loaded = load_model(str(run.path), "fp32")
     for seed in range(3):
         generation = generate(loaded, "猫", GenerationSettings(max_new_tokens=40, temperature=1.0, seed=seed))

@@ -13,33 +13,18 @@ from core.loading import (
     load_model,
     resolve_source,
 )
-from core.train import TrainConfig, create_run, train
 
 CPU = torch.device("cpu")
 
 
-def test_sources_are_resolved_by_what_they_are(tmp_path, tiny_hf_model, tiny_text):
+def test_sources_are_resolved_by_what_they_are(tmp_path, tiny_hf_model, make_run):
     assert resolve_source("smollm2").kind == "bundled"
     assert resolve_source(str(tiny_hf_model)).kind == "hf_dir"
     assert resolve_source("HuggingFaceTB/SmolLM2-135M").kind == "hub"
     gguf = tmp_path / "m.gguf"
     gguf.write_bytes(b"GGUF")
     assert resolve_source(str(gguf)).kind == "gguf"
-    run = create_run(
-        TrainConfig(
-            model="ngram",
-            max_steps=5,
-            block_size=8,
-            batch_size=2,
-            eval_interval=5,
-            eval_iters=1,
-            warmup_steps=0,
-            sample_interval=0,
-        ),
-        tmp_path / "run",
-        tiny_text,
-    )
-    train(run)
+    run = make_run()
     assert resolve_source(str(run.path)).kind == "run"
 
 
@@ -91,22 +76,8 @@ def test_a_hub_id_offline_names_the_id(monkeypatch):
         load_model("someorg/not-cached", "fp32")
 
 
-def test_runs_load_only_at_float_precisions(tmp_path, tiny_text):
-    run = create_run(
-        TrainConfig(
-            model="ngram",
-            max_steps=5,
-            block_size=8,
-            batch_size=2,
-            eval_interval=5,
-            eval_iters=1,
-            warmup_steps=0,
-            sample_interval=0,
-        ),
-        tmp_path / "run",
-        tiny_text,
-    )
-    train(run)
+def test_runs_load_only_at_float_precisions(make_run):
+    run = make_run()
     assert load_model(str(run.path), "fp32").n_params > 0
     with pytest.raises(UserError, match="fp32, bf16 or fp16"):
         load_model(str(run.path), "int8")
