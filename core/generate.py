@@ -6,8 +6,10 @@ the figures (new tokens, tokens/s, time to first token, memory, device, dtype, q
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
+from core.answers import Answer
 from core.cli import OneLineParser, exit_on_user_error
 from core.devices import DEVICE_CHOICES
 from core.generation import GenerationSettings, generate
@@ -54,28 +56,10 @@ def main(argv: list[str] | None = None) -> None:
             print(piece, end="", flush=True)
         print(flush=True)
         if args.json:
-            stats = generation.stats
-            print(
-                json.dumps(
-                    {
-                        "text": generation.text,
-                        "new_tokens": stats.new_tokens,
-                        "tokens_per_s": stats.tokens_per_s,
-                        "ttft_s": stats.ttft_s,
-                        "total_s": stats.total_s,
-                        "memory_bytes": loaded.memory_bytes,
-                        "device": str(loaded.device),
-                        "dtype": loaded.dtype,
-                        "quantization": loaded.quantization,
-                        "model": loaded.source.label,
-                        "precision": loaded.precision,
-                        "n_params": loaded.n_params,
-                        "load_s": loaded.load_s,
-                    },
-                    ensure_ascii=False,
-                ),
-                flush=True,
-            )
+            record = dataclasses.asdict(Answer.of(generation))
+            record["memory_bytes"] = loaded.memory_bytes  # exact here; the pages' Answer rounds to MB
+            del record["memory_mb"]
+            print(json.dumps(record, ensure_ascii=False), flush=True)
 
     exit_on_user_error(body)
 
