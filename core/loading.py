@@ -85,6 +85,9 @@ def resolve_source(spec: str) -> ModelSource:
                 raise UserError(
                     f"{path.name} is a file but not a .gguf model; give a folder or a .gguf file.", ErrorKind.MODEL
                 )
+            from core.gguf_check import check_gguf
+
+            check_gguf(path)  # before any parser trusts its counts
             return ModelSource("gguf", str(path.resolve()), path.name)
         if (
             (path / "model.safetensors").is_file()

@@ -1,4 +1,5 @@
 import json
+import struct
 import shutil
 
 import pytest
@@ -22,7 +23,7 @@ def test_sources_are_resolved_by_what_they_are(tmp_path, tiny_hf_model, make_run
     assert resolve_source(str(tiny_hf_model)).kind == "hf_dir"
     assert resolve_source("HuggingFaceTB/SmolLM2-135M").kind == "hub"
     gguf = tmp_path / "m.gguf"
-    gguf.write_bytes(b"GGUF")
+    gguf.write_bytes(b"GGUF" + struct.pack("<IQQ", 3, 0, 0))  # an empty but well-formed header
     assert resolve_source(str(gguf)).kind == "gguf"
     run = make_run()
     assert resolve_source(str(run.path)).kind == "run"
