@@ -4,13 +4,17 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint clean
+.PHONY: run test lint bench clean
 
 run: $(VENV)/.app-installed
 	$(PY) -m streamlit run dashboard/app.py
 
 test: $(VENV)/.dev-installed
 	$(PY) -m pytest
+
+bench: $(VENV)/.app-installed
+	$(PY) -m benchmarks.attention_speed
+	$(PY) -m benchmarks.generate_speed
 
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .
