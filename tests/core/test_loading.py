@@ -1,6 +1,6 @@
 import json
-import struct
 import shutil
+import struct
 
 import pytest
 import torch
