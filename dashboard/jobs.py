@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -25,6 +26,7 @@ class JobRegistry:
 
     def __init__(self) -> None:
         self._procs: dict[Path, subprocess.Popen] = {}
+        self._queued: set[Path] = set()  # runs waiting in a queue of start_queue
         self._lock = threading.Lock()
 
     def running(self) -> list[Path]:
@@ -54,6 +56,41 @@ class JobRegistry:
         run.write_status("running", "Starting…", pid=proc.pid)
         with self._lock:
             self._procs[run.path] = proc
+
+    def queued(self) -> set[Path]:
+        with self._lock:
+            return set(self._queued)
+
+    def wait(self, run: Run, poll_s: float = 0.5) -> None:
+        """Block until this registry's job for `run` has ended (returns at once if it has none)."""
+        while run.path in self.running():
+            time.sleep(poll_s)
+
+    def start_queue(self, runs: list[Run], poll_s: float = 0.5) -> threading.Thread:
+        """Train `runs` one after another in the background (sweeps: on 2 cores, parallel jobs only contend).
+
+        A daemon thread starts each job once the previous one has ended; a run that was stopped before its
+        turn (STOP file present) is skipped, so stopping a queued run never trains it.
+        """
+
+        def work() -> None:
+            for run in runs:
+                if run.stop_requested():
+                    run.clear_stop()
+                    run.write_status("stopped", "Stopped before its turn in the queue.")
+                else:
+                    self.start(run)
+                with self._lock:  # only now: a run is always either queued or started, never neither
+                    self._queued.discard(run.path)
+                self.wait(run, poll_s)
+
+        for run in runs:
+            run.write_status("created", "Queued.")
+        with self._lock:
+            self._queued.update(run.path for run in runs)
+        thread = threading.Thread(target=work, name="job-queue", daemon=True)
+        thread.start()
+        return thread
 
 
 @st.cache_resource
