@@ -102,6 +102,30 @@ PAGES = [
         "One attention head step by step, with the formula beside the actual numbers: embeddings, Q, K, V, "
         "scores, the causal mask, softmax, weighted values and the output projection.",
     ),
+    PageInfo(
+        "scale.py",
+        "Model scale",
+        ":material/trending_up:",
+        "The field",
+        "94 notable LLMs from 2017 to 2025 by parameters, tokens and compute, with growth trends, your own models "
+        "on the same map, and a memory calculator: will Llama 3 70B at 4 bits fit on an 80 GB GPU?",
+    ),
+    PageInfo(
+        "scaling.py",
+        "Scaling laws",
+        ":material/ssid_chart:",
+        "The field",
+        "The Chinchilla law as a calculator (loss for N and D, the compute-optimal model for a budget), a sweep "
+        "of tiny GPTs fitted to a power law on this machine, and the four families head to head.",
+    ),
+    PageInfo(
+        "ecosystem.py",
+        "Ecosystem",
+        ":material/hub:",
+        "The field",
+        "The industry chain as a map, from chips and clouds to labs, models and products; milestones since the "
+        "Transformer; open weights vs closed by year; LLM parameters against Moore's law.",
+    ),
 ]
 
 
