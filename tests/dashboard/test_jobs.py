@@ -2,17 +2,9 @@
 
 from core.train import TrainConfig, create_run
 from dashboard.jobs import JobRegistry
+from tests.conftest import QUICK_RUN
 
-TINY = dict(
-    max_steps=5,
-    block_size=8,
-    batch_size=2,
-    eval_interval=5,
-    eval_iters=1,
-    warmup_steps=0,
-    sample_interval=0,
-    device="cpu",
-)
+TINY = QUICK_RUN  # tiny n-gram runs that train in a second
 
 
 def _runs(runs_dir, text, names):
