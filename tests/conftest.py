@@ -28,43 +28,65 @@ CHAT_TEMPLATE = (
 )
 
 
-@pytest.fixture(scope="session")
-def tiny_hf_model(tmp_path_factory):
-    """A randomly initialised, tiny Llama with a BPE tokenizer and a chat template, saved as a Hugging Face folder:
-    it goes through the same loading and generation path as a real model, in milliseconds, with no download."""
+def save_tiny_llama(
+    folder,
+    text: str,
+    vocab_size: int,
+    special_tokens: list[str],
+    eos: str,
+    seed: int = 0,
+    chat_template: str | None = None,
+    **config,
+):
+    """Save a randomly initialised Llama with a byte-level BPE tokenizer trained on `text` to `folder`: the same
+    loading and generation path as a real model, in milliseconds, with no download."""
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
-    folder = tmp_path_factory.mktemp("tiny-llama")
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
-        vocab_size=320,
+        vocab_size=vocab_size,
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        special_tokens=["<|im_start|>", "<|im_end|>"],
+        special_tokens=special_tokens,
         show_progress=False,
     )
-    tok.train_from_iterator([TINY_TEXT], trainer=trainer)
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|im_end|>", pad_token="<|im_end|>")
-    tokenizer.chat_template = CHAT_TEMPLATE
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=tokenizer.vocab_size + 2,
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
+    tok.train_from_iterator([text], trainer=trainer)
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token=eos, pad_token=eos)
+    if chat_template:
+        tokenizer.chat_template = chat_template
+    torch.manual_seed(seed)
+    llama = LlamaConfig(
+        vocab_size=len(tokenizer),
         num_attention_heads=2,
         num_key_value_heads=2,
-        max_position_embeddings=128,
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
         bos_token_id=None,
+        **config,
     )
-    LlamaForCausalLM(config).save_pretrained(folder)
+    LlamaForCausalLM(llama).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_hf_model(tmp_path_factory):
+    """A tiny random Llama with a BPE tokenizer and a chat template, saved as a Hugging Face folder."""
+    return save_tiny_llama(
+        tmp_path_factory.mktemp("tiny-llama"),
+        TINY_TEXT,
+        320,
+        ["<|im_start|>", "<|im_end|>"],
+        "<|im_end|>",
+        chat_template=CHAT_TEMPLATE,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        max_position_embeddings=128,
+    )
 
 
 QUICK_RUN = dict(
@@ -91,3 +113,17 @@ def make_run(runs_dir, tiny_text):
         return run
 
     return make
+
+
+# Settings that make a scaling sweep or head-to-head rung train in a second (with samples, for the pages).
+TINY_LADDER = dict(
+    block_size=8,
+    batch_size=4,
+    max_steps=6,
+    eval_interval=3,
+    eval_iters=1,
+    warmup_steps=0,
+    sample_interval=6,
+    sample_tokens=10,
+    device="cpu",
+)

@@ -127,13 +127,25 @@ def test_cli_bad_arguments_exit_2_with_one_line(tiny_hf_model, args, fragment):
     assert fragment in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
 
-def test_an_abandoned_answer_stops_generating(tiny):
-    generation = generate(tiny, "The cat", GenerationSettings(max_new_tokens=100, stop=()))
-    stream = iter(generation)
+def test_an_abandoned_answer_stops_generating(tiny, monkeypatch):
+    settings = GenerationSettings(max_new_tokens=100)
+    monkeypatch.setattr(tiny.model.generation_config, "eos_token_id", None)  # only max_new_tokens ends it
+    produced = []
+    real_generate = tiny.model.generate
+
+    def recording_generate(**kwargs):
+        out = real_generate(**kwargs)
+        produced.append(out.shape[1] - kwargs["input_ids"].shape[1])
+        return out
+
+    monkeypatch.setattr(tiny.model, "generate", recording_generate)
+    full = generate(tiny, "The cat", settings)
+    full.run()
+    assert produced == [100]  # uninterrupted, this prompt runs to max_new_tokens
+    stream = iter(generate(tiny, "The cat", settings))
     next(stream)
     stream.close()  # what a Streamlit rerun does to a half-read stream
-    assert generation.stats.new_tokens == 0 or generation.stats.new_tokens < 100
-    assert generation.new_ids == [] or len(generation.new_ids) < 100
+    assert len(produced) == 2 and produced[1] < 100  # the generate thread stopped early
 
 
 def test_tiny_bpe_runs_stream_whole_characters(make_run):

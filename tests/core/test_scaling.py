@@ -23,6 +23,7 @@ from core.scaling import (
     sweep_fits,
     sweep_results,
 )
+from tests.conftest import TINY_LADDER
 
 
 def test_loss_at_known_point():
@@ -95,17 +96,7 @@ def test_head_to_head_covers_the_four_families_on_one_budget():
     assert len({(c.corpus, c.max_steps, c.batch_size, c.block_size) for c in configs}) == 1
 
 
-TINY = dict(
-    block_size=8,
-    batch_size=4,
-    max_steps=6,
-    eval_interval=3,
-    eval_iters=1,
-    warmup_steps=0,
-    sample_interval=6,
-    sample_tokens=10,
-    corpus="tinyshakespeare",
-)
+TINY = {**TINY_LADDER, "corpus": "tinyshakespeare"}
 
 
 def test_sweep_runs_results_and_fits(runs_dir):

@@ -23,6 +23,7 @@ from core.token_stats import (
     token_stats,
     token_strings,
 )
+from tests.conftest import save_tiny_llama
 
 TEXT = "The cat sat on the mat. 猫坐在垫子上。🙂\nA dog met <b>a cat</b>."
 
@@ -39,37 +40,19 @@ def tiny_bf16(tiny_hf_model):
 
 @pytest.fixture(scope="module")
 def other_tokenizer_model(tmp_path_factory):
-    """A second tiny Llama whose tokenizer splits text into characters, not BPE merges."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
-
-    folder = tmp_path_factory.mktemp("tiny-char-llama")
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=257,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        special_tokens=["<eos>"],
-        show_progress=False,
-    )
-    tok.train_from_iterator(["abc"], trainer=trainer)
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<eos>", pad_token="<eos>")
-    torch.manual_seed(1)
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
+    """A second tiny Llama whose tokenizer splits text into bytes, not BPE merges."""
+    folder = save_tiny_llama(
+        tmp_path_factory.mktemp("tiny-char-llama"),
+        "abc",
+        257,
+        ["<eos>"],
+        "<eos>",
+        seed=1,
         hidden_size=16,
         intermediate_size=32,
         num_hidden_layers=1,
-        num_attention_heads=2,
-        num_key_value_heads=2,
         max_position_embeddings=256,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-        bos_token_id=None,
     )
-    LlamaForCausalLM(config).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
     return load_model(str(folder), "fp32")
 
 

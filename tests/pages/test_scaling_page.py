@@ -3,19 +3,10 @@ import time
 import pytest
 
 from core.scaling import save_group, sweep_configs
+from tests.conftest import TINY_LADDER
 from tests.pages.conftest import open_page, widget
 
-TINY = dict(
-    block_size=8,
-    batch_size=4,
-    max_steps=6,
-    eval_interval=3,
-    eval_iters=1,
-    warmup_steps=0,
-    sample_interval=6,
-    sample_tokens=10,
-    device="cpu",
-)
+TINY = {**TINY_LADDER}
 
 
 def _metric(at, label):
