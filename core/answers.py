@@ -3,12 +3,15 @@
 An `Answer` holds the text and the figures a person compares models by (time to first token, tokens per second,
 new tokens) and the facts of the model that gave it (device, dtype, quantization, memory, load time,
 parameters). It keeps no reference to the model, so a page can store it in a browser session without keeping
-an unloaded model alive.
+an unloaded model alive. A model served over HTTP (core.endpoint) gives the same figures; the facts of a model
+that runs elsewhere (memory, load time, parameters) are None there, unknown rather than zero.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 from core.generation import Generation, Message
 from core.loading import LoadedModel
@@ -26,9 +29,10 @@ class Answer:
     device: str
     dtype: str
     quantization: str
-    memory_mb: float  # weights and buffers as loaded, in 10^6 bytes
-    load_s: float
-    n_params: int
+    memory_mb: float | None  # weights and buffers as loaded, in 10^6 bytes; None: served elsewhere, unknown
+    load_s: float | None
+    n_params: int | None
+    counted_by: str = "model"  # where new_tokens comes from: "model" (its token ids), "server", "chunks"
 
     @property
     def label(self) -> str:
@@ -53,6 +57,15 @@ class Answer:
             load_s=loaded.load_s,
             n_params=loaded.n_params,
         )
+
+
+class AnswerStream(Protocol):
+    """An answer on its way, from a local model (`core.generation.Generation`) or a server
+    (`core.endpoint.EndpointStream`): iterate for the text pieces as they come, then `answer()` for the record."""
+
+    def __iter__(self) -> Iterator[str]: ...
+
+    def answer(self) -> Answer: ...
 
 
 def chat_prompt(loaded: LoadedModel, history: list[Message], chat: bool = True) -> str | list[Message]:

@@ -11,12 +11,16 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import torch
 
 from core.errors import ErrorKind, UserError
 from core.loading import LoadedModel
 from core.validation import check_float, check_int
+
+if TYPE_CHECKING:
+    from core.answers import Answer
 
 MAX_NEW_TOKENS = 4096
 
@@ -117,6 +121,12 @@ class Generation:
         for _ in self:
             pass
         return self.text
+
+    def answer(self) -> Answer:
+        """The finished answer as plain data, without the model (see core.answers.AnswerStream)."""
+        from core.answers import Answer  # imported here: core.answers builds on this module
+
+        return Answer.of(self)
 
     # -- Hugging Face models: model.generate in a thread, text through TextIteratorStreamer ----------------
     def _hf_pieces(self) -> Iterator[str]:
