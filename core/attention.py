@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,8 +77,11 @@ def minilm_folder() -> Path:
     return folder
 
 
-def load_attention_model(spec: str, precision: str = "fp32") -> AttentionModel:
-    """Load `spec` (smollm2, minilm, a Hugging Face folder or hub id, or a tiny-GPT run) for extraction."""
+def load_attention_model(
+    spec: str, precision: str = "fp32", *, trust_remote_code: bool = False, allowed_dirs: Sequence[Path] | None = None
+) -> AttentionModel:
+    """Load `spec` (smollm2, minilm, a Hugging Face folder or hub id, or a tiny-GPT run) for extraction;
+    `trust_remote_code` and `allowed_dirs` as in `core.loading.load_model`."""
     if spec.strip().lower() == MINILM_NAME:
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging
@@ -88,7 +92,9 @@ def load_attention_model(spec: str, precision: str = "fp32") -> AttentionModel:
         return AttentionModel("encoder", model, AutoTokenizer.from_pretrained(folder), "all-MiniLM-L6-v2 (bundled)")
     from core.loading import load_model
 
-    loaded = load_model(spec, precision, attn_eager=True)
+    loaded = load_model(
+        spec, precision, attn_eager=True, trust_remote_code=trust_remote_code, allowed_dirs=allowed_dirs
+    )
     if not loaded.is_hf:
         if loaded.model.family != "gpt":
             raise UserError(
@@ -226,10 +232,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--text", required=True)
     parser.add_argument("--precision", default="fp32", help="for Hugging Face models: fp32, bf16, int8, nf4, ...")
     parser.add_argument("--json", action="store_true", help="end with one JSON line: layers, heads, tokens, summary")
+    parser.add_argument(
+        "--trust-remote-code", action="store_true", help="let this model run the Python code its folder ships"
+    )
     args = parser.parse_args(argv)
 
-    def body() -> None:
-        am = load_attention_model(args.model, args.precision)
+    def body() -> None:  # any --model path is accepted: the person at the shell owns the machine
+        am = load_attention_model(args.model, args.precision, trust_remote_code=args.trust_remote_code)
         maps = extract(am, args.text)
         summary = summarize(maps, induction_probe(am))
         print(f"{maps.label}: {maps.n_layers} layers x {maps.n_heads} heads over {len(maps.tokens)} tokens")

