@@ -82,7 +82,13 @@ class CorpusChoice:
 def corpus_input() -> CorpusChoice:
     """Pick a bundled corpus, upload a file or paste text."""
     labels = {**{k: c.title for k, c in BUNDLED.items()}, "upload": "Upload a file", "paste": "Paste text"}
-    choice = st.radio("Corpus", list(labels), format_func=labels.get, key="corpus_choice")
+    choice = st.radio(
+        "Corpus",
+        list(labels),
+        format_func=labels.get,
+        key="corpus_choice",
+        help="The text the model learns from: a bundled corpus, a UTF-8 file of your own, or pasted text.",
+    )
     if choice in BUNDLED:
         st.caption(BUNDLED[choice].description)
         return CorpusChoice(choice)
@@ -181,17 +187,49 @@ def generation_inputs(key: str, max_new_tokens: int | None = None) -> dict[str, 
         c1, c2, c3 = st.columns(3)
         values = dict(
             max_new_tokens=int(
-                c1.number_input("Max new tokens", value=max_new_tokens or d.max_new_tokens, step=16, key=f"{key}.new")
+                c1.number_input(
+                    "Max new tokens",
+                    value=max_new_tokens or d.max_new_tokens,
+                    step=16,
+                    key=f"{key}.new",
+                    help="The answer stops after this many tokens at most.",
+                )
             ),
             temperature=c2.number_input(
-                "Temperature (0 = greedy)", value=d.temperature, step=0.1, key=f"{key}.temperature"
+                "Temperature (0 = greedy)",
+                value=d.temperature,
+                step=0.1,
+                key=f"{key}.temperature",
+                help="0 always takes the likeliest token; higher values sample more freely.",
             ),
-            top_k=int(c3.number_input("Top-k (0 = off)", value=d.top_k, step=5, key=f"{key}.top_k")),
-            top_p=c1.number_input("Top-p", value=d.top_p, step=0.05, key=f"{key}.top_p"),
+            top_k=int(
+                c3.number_input(
+                    "Top-k (0 = off)",
+                    value=d.top_k,
+                    step=5,
+                    key=f"{key}.top_k",
+                    help="Sample only among the k likeliest tokens.",
+                )
+            ),
+            top_p=c1.number_input(
+                "Top-p",
+                value=d.top_p,
+                step=0.05,
+                key=f"{key}.top_p",
+                help="Sample only among the likeliest tokens that together reach this probability.",
+            ),
             repetition_penalty=c2.number_input(
-                "Repetition penalty", value=d.repetition_penalty, step=0.05, key=f"{key}.repetition"
+                "Repetition penalty",
+                value=d.repetition_penalty,
+                step=0.05,
+                key=f"{key}.repetition",
+                help="Above 1, tokens already in the text become less likely.",
             ),
-            seed=int(c3.number_input("Seed", value=d.seed, step=1, key=f"{key}.seed")),
+            seed=int(
+                c3.number_input(
+                    "Seed", value=d.seed, step=1, key=f"{key}.seed", help="The same seed repeats a sampled answer."
+                )
+            ),
         )
         stop = st.text_input(
             "Stop strings", key=f"{key}.stop", help="Separate several with |; write \\n for a line break."

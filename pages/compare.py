@@ -13,13 +13,21 @@ st.caption(
     "The same prompt, seed and settings for every slot. Slots run one after another, never at once, so that each "
     "one's tokens/s is measured on an otherwise idle machine. Loaded models stay loaded (see the sidebar)."
 )
-n_slots = st.segmented_control("Slots", [2, 3, 4], default=3, required=True)
+n_slots = st.segmented_control(
+    "Slots", [2, 3, 4], default=3, required=True, key="compare.slots", help="How many models answer side by side."
+)
 slots = []
 for i, col in enumerate(st.columns(n_slots)):
     with col, st.container(border=True):
         st.markdown(f"**Slot {i + 1}**")
         slots.append(model_picker(f"slot{i}", precision=SLOT_PRECISIONS[i]))
-prompt = st.text_area("Prompt", value="Explain in two sentences why the sky is blue.", height=80)
+prompt = st.text_area(
+    "Prompt",
+    value="Explain in two sentences why the sky is blue.",
+    height=80,
+    key="compare.prompt",
+    help="Every slot answers this same prompt, with the same seed and settings.",
+)
 values = generation_inputs("compare", max_new_tokens=64)
 
 compare = st.button("Compare", type="primary", icon=":material/compare_arrows:")
