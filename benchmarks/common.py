@@ -3,35 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import platform
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from core.machine import machine
+
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def machine() -> dict[str, object]:
-    import torch
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "torch": torch.__version__,
-        "threads": torch.get_num_threads(),
-        "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
-        "python": sys.version.split()[0],
-    }
 
 
 def best_of(fn: Callable[[], object], repeats: int = 3) -> float:
