@@ -87,10 +87,20 @@ def attention_model_picker(key: str, default: str = "smollm2") -> str:
     """The bundled SmolLM2 and MiniLM, every GPT run, or "Other…" (a Hugging Face folder or hub id)."""
     choices = {**BUNDLED, **gpt_runs(), OTHER: "Other…"}
     options = list(choices)
-    spec = st.selectbox("Model", options, index=options.index(default), format_func=choices.get, key=f"{key}.model")
+    spec = st.selectbox(
+        "Model",
+        options,
+        index=options.index(default),
+        format_func=choices.get,
+        key=f"{key}.model",
+        help="A bundled model, one of your GPT runs (the tiny models with attention), or any other model.",
+    )
     if spec == OTHER:
         spec = st.text_input(
-            "Folder or hub id", key=f"{key}.other", placeholder="HuggingFaceTB/SmolLM2-135M-Instruct"
+            "Folder or hub id",
+            key=f"{key}.other",
+            placeholder="HuggingFaceTB/SmolLM2-135M-Instruct",
+            help="A Hugging Face model folder, or a hub id (online or already cached).",
         ).strip()
     return spec
 
@@ -129,8 +139,10 @@ def model_column(maps: AttentionMaps, summary, metric: str, key: str) -> None:
         if st.session_state.get(f"{key}.{name}") not in range(count):  # first visit, or another model
             st.session_state[f"{key}.{name}"] = int(default.iloc[0]) if len(default) else 0
     left, right = st.columns(2)
-    layer = left.selectbox("Layer", range(maps.n_layers), key=f"{key}.layer")
-    head = right.selectbox("Head", range(maps.n_heads), key=f"{key}.head")
+    layer = left.selectbox("Layer", range(maps.n_layers), key=f"{key}.layer", help="Counted from 0 at the input.")
+    head = right.selectbox(
+        "Head", range(maps.n_heads), key=f"{key}.head", help="Or click a cell of the summary, or a row above."
+    )
     weights, tokens = first_tokens(maps)
     if len(tokens) < len(maps.tokens):
         st.caption(

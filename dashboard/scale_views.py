@@ -18,13 +18,24 @@ def catalog_filters(catalog: pd.DataFrame) -> CatalogFilter:
     years = catalog["release_date"].dt.year
     first, last = int(years.min()), int(years.max())
     cols = st.columns([3, 2, 1.4, 2, 2.4, 2])
-    orgs = cols[0].multiselect("Organization", split_values(catalog["organization"]), key="scale.orgs")
-    countries = cols[1].multiselect("Country", split_values(catalog["country"]), key="scale.countries")
-    weights = cols[2].selectbox("Weights", ["all", "open", "closed"], key="scale.weights")
+    orgs = cols[0].multiselect(
+        "Organization", split_values(catalog["organization"]), key="scale.orgs", help="Empty: every organization."
+    )
+    countries = cols[1].multiselect(
+        "Country", split_values(catalog["country"]), key="scale.countries", help="Empty: every country."
+    )
+    weights = cols[2].selectbox(
+        "Weights", ["all", "open", "closed"], key="scale.weights", help="Open: the weights can be downloaded."
+    )
     archs = sorted(a for a in catalog["architecture"].unique() if a)
-    arch = cols[3].multiselect("Architecture", archs, key="scale.arch")
-    span = cols[4].slider("Years", first, last, (first, last), key="scale.years")
-    search = cols[5].text_input("Search", placeholder="name, family, organization", key="scale.search")
+    arch = cols[3].multiselect("Architecture", archs, key="scale.arch", help="Empty: every architecture.")
+    span = cols[4].slider("Years", first, last, (first, last), key="scale.years", help="Release years to include.")
+    search = cols[5].text_input(
+        "Search",
+        placeholder="name, family, organization",
+        key="scale.search",
+        help="Keeps models whose name, family or organization contains this text.",
+    )
     return CatalogFilter(tuple(orgs), tuple(countries), weights, tuple(arch), tuple(span), search)
 
 
@@ -49,15 +60,29 @@ def memory_calculator(catalog: pd.DataFrame, free_bytes: int | None) -> None:
     names = catalog.dropna(subset=["params_total"])["name"].tolist()
     default = names.index("Llama 3 70B") + 1 if "Llama 3 70B" in names else 0
     cols = st.columns(4)
-    model = cols[0].selectbox("Model", [CUSTOM, *names], index=default, key="scale.mem.model")
+    model = cols[0].selectbox(
+        "Model", [CUSTOM, *names], index=default, key="scale.mem.model", help="A catalog model, or a size you enter."
+    )
     if model == CUSTOM:
-        billions = cols[1].number_input("Parameters (billions)", 0.001, 5000.0, 7.0, key="scale.mem.size")
+        billions = cols[1].number_input(
+            "Parameters (billions)", 0.001, 5000.0, 7.0, key="scale.mem.size", help="Total parameters, in billions."
+        )
         n_params = billions * 1e9
     else:
         n_params = float(catalog.loc[catalog["name"] == model, "params_total"].iloc[0])
         cols[1].metric("Parameters", f"{n_params / 1e9:.3g} B")
-    context = cols[2].number_input("Context length (tokens)", 1, 10_000_000, 8192, step=1024, key="scale.mem.ctx")
-    batch = cols[3].number_input("Batch (sequences)", 1, 4096, 1, key="scale.mem.batch")
+    context = cols[2].number_input(
+        "Context length (tokens)",
+        1,
+        10_000_000,
+        8192,
+        step=1024,
+        key="scale.mem.ctx",
+        help="Tokens held in the KV cache per sequence.",
+    )
+    batch = cols[3].number_input(
+        "Batch (sequences)", 1, 4096, 1, key="scale.mem.batch", help="Sequences served at once, each with its cache."
+    )
     preset = PRESETS.get(model)
     st.caption(
         f"KV cache needs the architecture. Preset for {model}: {preset.source}."
@@ -66,12 +91,19 @@ def memory_calculator(catalog: pd.DataFrame, free_bytes: int | None) -> None:
     )
     arch_cols = st.columns(3)
     suffix = model.replace(" ", "_")  # fresh inputs per model, so a preset fills them in
-    layers = arch_cols[0].number_input("Layers", 0, 1000, preset.layers if preset else 0, key=f"scale.mem.l.{suffix}")
+    layers = arch_cols[0].number_input(
+        "Layers", 0, 1000, preset.layers if preset else 0, key=f"scale.mem.l.{suffix}", help="Transformer blocks."
+    )
     kv_heads = arch_cols[1].number_input(
-        "KV heads", 0, 1000, preset.kv_heads if preset else 0, key=f"scale.mem.h.{suffix}"
+        "KV heads",
+        0,
+        1000,
+        preset.kv_heads if preset else 0,
+        key=f"scale.mem.h.{suffix}",
+        help="Key/value heads (fewer than query heads with grouped-query attention).",
     )
     head_dim = arch_cols[2].number_input(
-        "Head dim", 0, 4096, preset.head_dim if preset else 0, key=f"scale.mem.d.{suffix}"
+        "Head dim", 0, 4096, preset.head_dim if preset else 0, key=f"scale.mem.d.{suffix}", help="Width of one head."
     )
     with user_errors():
         arch = Architecture(layers, kv_heads, head_dim, "entered") if min(layers, kv_heads, head_dim) > 0 else None

@@ -24,9 +24,15 @@ first_col, second_col = st.columns(2)
 with first_col:
     specs = [attention_model_picker("attention")]
 with second_col:
-    if st.toggle("Compare with a second model", key="attention.compare"):
+    if st.toggle("Compare with a second model", key="attention.compare", help="Show a second model's heads beside."):
         specs.append(attention_model_picker("attention.second", default="minilm"))
-text = st.text_area("Text", DEFAULT_TEXT, height=80, key="attention.text")
+text = st.text_area(
+    "Text",
+    DEFAULT_TEXT,
+    height=80,
+    key="attention.text",
+    help="The text every head reads; a sentence said twice shows induction heads at work.",
+)
 
 results = []
 with user_errors() as outcome:
@@ -51,6 +57,7 @@ metric = st.segmented_control(
     default="previous_token",
     required=True,
     key="attention.metric",
+    help="The habit to rank heads by, in the summary and the list of strongest heads.",
 )
 metric_caption(metric)
 columns = st.columns(len(results))

@@ -26,8 +26,20 @@ with user_errors():
 
     st.subheader("The map")
     layer_col, type_col = st.columns(2)
-    layers = layer_col.multiselect("Layers", LAYERS, default=list(LAYERS))
-    types = type_col.multiselect("Types", NODE_TYPES, default=list(NODE_TYPES))
+    layers = layer_col.multiselect(
+        "Layers",
+        LAYERS,
+        default=list(LAYERS),
+        key="ecosystem.layers",
+        help="The links of the chain to show, from chips on the left to applications on the right.",
+    )
+    types = type_col.multiselect(
+        "Types",
+        NODE_TYPES,
+        default=list(NODE_TYPES),
+        key="ecosystem.types",
+        help="Kinds of organisations, projects and models to show.",
+    )
     shown = filter_ecosystem(eco, layers, types)
     if shown.nodes.empty:
         st.info("Nothing matches these filters: pick at least one layer and one type.")

@@ -25,7 +25,13 @@ with user_errors():
     mine = local_models(list_runs(), model_cache().loaded())
     left, right = st.columns([3, 1])
     defaults = [n for n in ("GPT-3 175B", "SmolLM2-135M") if n in catalog["name"].values]
-    highlight = left.multiselect("Highlight", catalog["name"].tolist(), default=defaults, key="scale.highlight")
+    highlight = left.multiselect(
+        "Highlight",
+        catalog["name"].tolist(),
+        default=defaults,
+        key="scale.highlight",
+        help="Models labelled on every chart.",
+    )
     show_mine = right.toggle("Show my models", value=True, key="scale.mine", help=f"{len(mine)} runs or loaded models")
     plotted = pd.concat([shown, mine]) if show_mine and not mine.empty else shown
     st.caption(f"{len(shown)} of {len(catalog)} catalog models match the filters.")
