@@ -6,6 +6,7 @@ split is deterministic (the first part trains, the tail validates) so that runs 
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,29 +53,52 @@ BUNDLED: dict[str, BundledCorpus] = {
 }
 
 
+# Byte-order marks that name a text's encoding; UTF-32's come first, since UTF-32-LE's begins with UTF-16-LE's.
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _decode(raw: bytes, name: str) -> str:
+    """UTF-8, or the encoding a byte-order mark names (UTF-8, UTF-16 or UTF-32, as Windows tools save them)."""
+    encoding = next((enc for bom, enc in BOMS if raw.startswith(bom)), "utf-8")
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as err:
+        label = encoding.removesuffix("-sig").upper()
+        hint = " (perhaps Windows-1252 or Latin-1)" if label == "UTF-8" else ""
+        raise UserError(
+            f"{name} is not {label} text (bad byte at position {err.start}){hint}. Save it as UTF-8 and try again.",
+            ErrorKind.CORPUS,
+        ) from None
+
+
 def text_from_bytes(raw: bytes, name: str = "the text") -> str:
-    """Decode and validate user-supplied corpus bytes; raise UserError saying what is wrong and what to do."""
+    """Decode and validate user-supplied corpus bytes; raise UserError saying what is wrong and what to do.
+
+    Whatever the file's name says, the bytes decide: UTF-8 (or UTF-16/32 with a byte-order mark) text of any
+    script, emoji included, is accepted; NUL bytes or many control characters mark a binary file, refused.
+    """
     if len(raw) > MAX_CORPUS_BYTES:
         raise UserError(
             f"{name} is {len(raw) / 1e6:.1f} MB; the limit is {MAX_CORPUS_BYTES / 1e6:.0f} MB. Use a smaller excerpt.",
             ErrorKind.CORPUS,
         )
-    if b"\x00" in raw:
+    has_bom = any(raw.startswith(bom) for bom, _ in BOMS)
+    if b"\x00" in raw and not has_bom:  # UTF-16/32 text is full of NUL bytes, but starts with its mark
         raise UserError(
             f"{name} looks like a binary file (it contains NUL bytes), not text. Upload a plain-text file.",
             ErrorKind.CORPUS,
         )
-    try:
-        text = raw.decode("utf-8-sig")  # accepts and drops a UTF-8 byte-order mark
-    except UnicodeDecodeError as err:
-        raise UserError(
-            f"{name} is not UTF-8 text (bad byte at position {err.start}). Save it as UTF-8 and try again.",
-            ErrorKind.CORPUS,
-        ) from None
+    text = _decode(raw, name)
     if not text.strip():
         raise UserError(f"{name} is empty. Paste or upload some text to train on.", ErrorKind.CORPUS)
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f\v")
-    if controls > 0.01 * len(text):
+    if "\x00" in text or controls > 0.01 * len(text):
         raise UserError(
             f"{name} looks binary ({controls} control characters), not text. Upload a plain-text file.",
             ErrorKind.CORPUS,

@@ -17,7 +17,7 @@ import torch
 
 from core.errors import ErrorKind, UserError
 from core.loading import LoadedModel
-from core.validation import check_float, check_int
+from core.validation import check_bool, check_float, check_int
 
 if TYPE_CHECKING:
     from core.answers import Answer
@@ -43,7 +43,11 @@ class GenerationSettings:
         check_float("top-p", self.top_p, 0.0, 1.0, low_open=True)
         check_float("repetition penalty", self.repetition_penalty, 0.0, 10.0, low_open=True)
         check_int("seed", self.seed, 0, 2**32 - 1)
-        object.__setattr__(self, "stop", tuple(s for s in self.stop if s))
+        check_bool("chat", self.chat)
+        stop = (self.stop,) if isinstance(self.stop, str) else self.stop  # one string is one stop, as in vLLM
+        if not isinstance(stop, tuple | list) or not all(isinstance(s, str) for s in stop):
+            raise UserError(f"stop must be a list of texts; got {self.stop!r}.")
+        object.__setattr__(self, "stop", tuple(s for s in stop if s))
 
     @property
     def greedy(self) -> bool:
