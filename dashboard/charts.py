@@ -95,7 +95,8 @@ def slot_figures(rows: list[dict]) -> go.Figure:
     """A comparison's figures: one horizontal bar per slot in three panels side by side (memory footprint,
     tokens per second, time to first token), slot 1 on top, one colour per slot.
 
-    `rows` are dicts with a unique `label` and the keys of SLOT_METRICS (a value may be None: no bar).
+    `rows` are dicts with a unique `label` and the keys of SLOT_METRICS. A value may be None (a served model's
+    memory, the rate of an answer without tokens): no bar, and "n/a" where it would start, never a bar of 0.
     """
     from plotly.subplots import make_subplots
 
@@ -125,6 +126,11 @@ def slot_figures(rows: list[dict]) -> go.Figure:
             row=1,
             col=col,
         )
+        for label, value in zip(labels, values, strict=True):
+            if value is None:
+                fig.add_annotation(
+                    x=0, y=label, text="n/a", xanchor="left", showarrow=False, font=dict(color="gray"), row=1, col=col
+                )
     fig.update_yaxes(autorange="reversed")
     fig.update_layout(margin=dict(l=10, r=10, t=40, b=10), height=120 + 50 * max(len(rows), 1))
     if not rows:

@@ -9,7 +9,7 @@ from typing import Any
 
 import streamlit as st
 
-from core.answers import Answer, chat_prompt
+from core.answers import Answer, AnswerStream, chat_prompt
 from core.loading import BUNDLED_NAME
 from dashboard.cache import model_cache
 from dashboard.widgets import BUNDLED_LABEL, user_errors
@@ -31,15 +31,25 @@ def spec_name(spec: str) -> str:
     return Path(spec).name if spec.startswith(("/", ".", "~")) else spec or "no model"
 
 
+COUNTED_BY = {
+    "model": "{} new tokens",
+    "server": "{} new tokens (the server's count)",
+    "chunks": "≈{} new tokens (streamed chunks; the server sent no count)",
+}
+
+
 def figures_text(answer: Answer) -> str:
-    """Time to first token, tokens/s and new tokens, on one line."""
+    """Time to first token, tokens/s and new tokens (and how they were counted), on one line."""
     ttft = "–" if answer.ttft_s is None else f"{answer.ttft_s:.2f} s"
     rate = "–" if answer.tokens_per_s is None else f"{answer.tokens_per_s:.1f}"
-    return f"First token after {ttft} · {rate} tokens/s · {answer.new_tokens} new tokens"
+    return f"First token after {ttft} · {rate} tokens/s · {COUNTED_BY[answer.counted_by].format(answer.new_tokens)}"
 
 
 def model_text(answer: Answer) -> str:
-    """What was loaded: model, precision, device, dtype, quantization, memory, load time, parameters."""
+    """What was loaded: model, precision, device, dtype, quantization, memory, load time, parameters; for a
+    model served elsewhere, where it was served (the rest is the server's and unknown here)."""
+    if answer.memory_mb is None:
+        return f"{answer.model}, served by {answer.device} · its precision, memory and parameters are not known here"
     quantization = "no quantization" if answer.quantization == "none" else answer.quantization
     return (
         f"{answer.label} on {answer.device} · computes in {answer.dtype} · {quantization} · "
@@ -71,26 +81,24 @@ def load(spec: str, precision: str, status: bool = False):
     return loaded
 
 
-def stream_answer(loaded, prompt, settings) -> Answer:
-    """Stream an answer into the page as it is generated; returns it with its figures, also shown below it."""
-    from core.generation import generate
-
-    generation = generate(loaded, prompt, settings)
-    st.write_stream(generation)
-    answer = Answer.of(generation)
+def stream_answer(stream: AnswerStream) -> Answer:
+    """Stream an answer (local or served) into the page as it comes; returns it with its figures, also shown below
+    it."""
+    st.write_stream(stream)
+    answer = stream.answer()
     answer_facts(answer)
     return answer
 
 
 def chat_turn(spec: str, precision: str, history: list[dict[str, Any]], values: dict[str, Any]) -> Answer | None:
     """Answer the last user message of `history` with the chosen model; None (and an error shown) on failure."""
-    from core.generation import GenerationSettings
+    from core.generation import GenerationSettings, generate
 
     answer = None
     with user_errors():
         settings = GenerationSettings(**values)
         loaded = load(spec, precision)
-        answer = stream_answer(loaded, chat_prompt(loaded, history, settings.chat), settings)
+        answer = stream_answer(generate(loaded, chat_prompt(loaded, history, settings.chat), settings))
     return answer
 
 
@@ -111,23 +119,48 @@ class SlotResult:
     error: str | None = None
 
 
-def run_slot(number: int, spec: str, precision: str, prompt: str, settings) -> SlotResult:
-    """Load and answer in one slot (the current column); a failure stays in its slot."""
-    title = f"{number}. {spec_name(spec)} · {precision}"
+Slot = tuple[str, str] | dict[str, str]  # what model_picker returns: (spec, precision), or an endpoint's fields
+
+
+def slot_name(slot: Slot) -> str:
+    """A slot's name before it runs."""
+    if isinstance(slot, dict):
+        return f"{slot.get('model') or 'no model'} (endpoint)"
+    spec, precision = slot
+    return f"{spec_name(spec)} · {precision}"
+
+
+def open_slot(slot: Slot, prompt: str, settings) -> tuple[str, AnswerStream]:
+    """Get a slot ready to answer: load a local model (in a status box), or check an endpoint's fields (nothing
+    is sent before the stream is read). Returns the slot's name and its answer stream."""
+    if isinstance(slot, dict):
+        from core.endpoint import EndpointConfig, stream_chat
+
+        config = EndpointConfig(**slot)
+        return config.label, stream_chat(config, prompt, settings)
+    from core.generation import generate
+
+    loaded = load(*slot, status=True)
+    return loaded.label, generate(loaded, prompt, settings)
+
+
+def run_slot(number: int, slot: Slot, prompt: str, settings) -> SlotResult:
+    """Load (or connect) and answer in one slot (the current column); a failure stays in its slot."""
+    title = f"{number}. {slot_name(slot)}"
     heading = st.empty()
     heading.markdown(f"**{title}**")
     answer = None
     with user_errors() as outcome:
-        loaded = load(spec, precision, status=True)
-        title = f"{number}. {loaded.label}"
+        name, stream = open_slot(slot, prompt, settings)
+        title = f"{number}. {name}"
         heading.markdown(f"**{title}**")
-        answer = stream_answer(loaded, prompt, settings)
+        answer = stream_answer(stream)
     return SlotResult(title, answer, outcome.error)
 
 
-def run_comparison(slots: list[tuple[str, str]], prompt: str, values: dict[str, Any]) -> list[SlotResult] | None:
-    """Every slot `(spec, precision)` answers `prompt` in its own column, one after another (generating at once
-    would split the CPU between them and distort tokens/s); None, with the reason shown, for bad settings."""
+def run_comparison(slots: list[Slot], prompt: str, values: dict[str, Any]) -> list[SlotResult] | None:
+    """Every slot answers `prompt` in its own column, one after another (generating at once would split the CPU
+    between them and distort tokens/s); None, with the reason shown, for bad settings."""
     from core.generation import GenerationSettings
 
     settings = None
@@ -136,9 +169,9 @@ def run_comparison(slots: list[tuple[str, str]], prompt: str, values: dict[str, 
     if settings is None:
         return None
     results = []
-    for number, ((spec, precision), col) in enumerate(zip(slots, st.columns(len(slots)), strict=True), start=1):
+    for number, (slot, col) in enumerate(zip(slots, st.columns(len(slots)), strict=True), start=1):
         with col:
-            results.append(run_slot(number, spec, precision, prompt, settings))
+            results.append(run_slot(number, slot, prompt, settings))
     return results
 
 
@@ -153,7 +186,7 @@ def show_slot(result: SlotResult) -> None:
 
 
 def slot_rows(results: list[SlotResult]) -> list[dict[str, Any]]:
-    """The chart's rows: one per slot that answered."""
+    """The chart's rows: one per slot that answered (a served model's memory is None: not applicable)."""
     return [
         {
             "label": r.title,

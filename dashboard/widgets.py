@@ -123,6 +123,7 @@ def config_inputs(config_cls: type, defaults: dict[str, Any], key: str) -> dict[
 # -- pretrained models -----------------------------------------------------------------------------------------
 BUNDLED_LABEL = "SmolLM2-135M-Instruct (bundled)"
 OTHER = "__other__"  # the "Other…" choice of the model picker
+ENDPOINT = "__endpoint__"  # its "OpenAI-compatible endpoint…" choice, where a page offers it
 PRECISION_LABELS = {
     "fp32": "fp32 (full precision)",
     "bf16": "bf16",
@@ -133,8 +134,10 @@ PRECISION_LABELS = {
 }
 
 
-def model_picker(key: str, precision: str = "fp32") -> tuple[str, str]:
+def model_picker(key: str, precision: str = "fp32", endpoint: bool = False) -> tuple[str, str] | dict[str, str]:
     """Pick a model and a precision; returns `(spec, precision)`, ready for `model_cache().get(spec, precision)`.
+    With `endpoint`, a model served over HTTP may be picked too: then the endpoint's fields come back instead
+    (see `endpoint_inputs`).
 
     The models: the bundled SmolLM2 (spec "smollm2"), every training run (spec: its folder; offered at fp32, bf16
     and fp16 only) and "Other…", which asks for a Hugging Face folder, a .gguf file or a hub id. `key` keeps
@@ -146,12 +149,15 @@ def model_picker(key: str, precision: str = "fp32") -> tuple[str, str]:
 
     runs = {str(run.path): f"run {run.name}" for run in list_runs()}
     choices = {BUNDLED_NAME: BUNDLED_LABEL, **runs, OTHER: "Other…"}
+    if endpoint:
+        choices[ENDPOINT] = "OpenAI-compatible endpoint…"
     spec = st.selectbox(
         "Model",
         list(choices),
         format_func=choices.get,
         key=f"{key}.model",
-        help="The bundled SmolLM2-135M-Instruct, one of your training runs, or any other model.",
+        help="The bundled SmolLM2-135M-Instruct, one of your training runs, or any other model"
+        + (", or a model served over HTTP (vLLM, TGI, llama.cpp's server, Ollama)." if endpoint else "."),
     )
     if spec == OTHER:
         spec = st.text_input(
@@ -160,6 +166,8 @@ def model_picker(key: str, precision: str = "fp32") -> tuple[str, str]:
             placeholder="HuggingFaceTB/SmolLM2-135M-Instruct",
             help="A Hugging Face model folder, a GGUF file, a run folder, or a hub id (online or already cached).",
         ).strip()
+    if spec == ENDPOINT:
+        return endpoint_inputs(key)
     options = tuple(DTYPES) if spec in runs else PRECISIONS  # tiny runs are not bitsandbytes models
     chosen = st.selectbox(
         "Precision",
@@ -170,6 +178,36 @@ def model_picker(key: str, precision: str = "fp32") -> tuple[str, str]:
         help="int8 and nf4 quantize the weights with bitsandbytes as they load; fp4 needs a CUDA GPU.",
     )
     return spec, chosen
+
+
+def endpoint_inputs(key: str) -> dict[str, str]:
+    """Base URL, model name and the NAME of the environment variable with the API key, as keyword arguments for
+    `core.endpoint.EndpointConfig`, which checks them when the slot runs. The key itself is never asked for, so
+    it never reaches the browser, the session or a log."""
+    from core.endpoint import DEFAULT_KEY_ENV
+
+    return dict(
+        base_url=st.text_input(
+            "Base URL",
+            key=f"{key}.base_url",
+            placeholder="http://localhost:8000",
+            help="The server's address, with or without /v1: vLLM and TGI often listen on :8000 or :8080, "
+            "llama.cpp's server on :8080, Ollama on :11434. Answers come from POST {base}/v1/chat/completions.",
+        ),
+        model=st.text_input(
+            "Model name",
+            key=f"{key}.endpoint_model",
+            placeholder="Qwen/Qwen2.5-0.5B-Instruct",
+            help="The model's name as the server knows it (what GET /v1/models lists; for Ollama e.g. qwen2.5:0.5b).",
+        ),
+        api_key_env=st.text_input(
+            "API key variable",
+            value=DEFAULT_KEY_ENV,
+            key=f"{key}.key_env",
+            help="The NAME of an environment variable of the dashboard's process that holds the API key, never the "
+            "key itself. If it is unset (or this is empty), no key is sent: local servers usually need none.",
+        ),
+    )
 
 
 def parse_stop(text: str) -> tuple[str, ...]:

@@ -11,7 +11,9 @@ SLOT_PRECISIONS = ("fp32", "int8", "nf4", "bf16")  # what each slot starts at, a
 st.title("Compare")
 st.caption(
     "The same prompt, seed and settings for every slot. Slots run one after another, never at once, so that each "
-    "one's tokens/s is measured on an otherwise idle machine. Loaded models stay loaded (see the sidebar)."
+    "one's tokens/s is measured on an otherwise idle machine. Loaded models stay loaded (see the sidebar). A slot "
+    "can also be a model served over HTTP by an OpenAI-compatible server (temperature, top-p, seed, stop strings "
+    "and max new tokens are sent; top-k and the repetition penalty apply to local models only)."
 )
 n_slots = st.segmented_control(
     "Slots", [2, 3, 4], default=3, required=True, key="compare.slots", help="How many models answer side by side."
@@ -20,7 +22,7 @@ slots = []
 for i, col in enumerate(st.columns(n_slots)):
     with col, st.container(border=True):
         st.markdown(f"**Slot {i + 1}**")
-        slots.append(model_picker(f"slot{i}", precision=SLOT_PRECISIONS[i]))
+        slots.append(model_picker(f"slot{i}", precision=SLOT_PRECISIONS[i], endpoint=True))
 prompt = st.text_area(
     "Prompt",
     value="Explain in two sentences why the sky is blue.",

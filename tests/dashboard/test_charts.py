@@ -63,7 +63,9 @@ def test_slot_figures_has_one_panel_per_figure_and_one_bar_per_slot():
     memory, rate, ttft = fig.data
     assert list(memory.y) == ["1. smollm2 · fp32", "2. smollm2 · nf4"]
     assert list(memory.x) == [538.1, 166.5] and list(memory.text) == ["538", "166"]
-    assert list(rate.x) == [12.5, None] and list(rate.text) == ["12.5", ""]  # unknown: no bar, no label
+    assert list(rate.x) == [12.5, None] and list(rate.text) == ["12.5", ""]  # unknown: no bar, "n/a" instead
+    [na] = [a for a in fig.layout.annotations if a.text == "n/a"]
+    assert (na.x, na.y, na.xref) == (0, "2. smollm2 · nf4", "x2")  # in the tokens/s panel, at the slot's row
     assert list(ttft.text) == ["0.40", "0.60"]
     assert memory.marker.color[0] != memory.marker.color[1]  # one colour per slot, the same in every panel
     assert list(rate.marker.color) == list(memory.marker.color)

@@ -1,7 +1,15 @@
 import pytest
 
 from core.answers import Answer
-from dashboard.generation_views import SlotResult, count_text, figures_text, model_text, slot_rows, spec_name
+from dashboard.generation_views import (
+    SlotResult,
+    count_text,
+    figures_text,
+    model_text,
+    slot_name,
+    slot_rows,
+    spec_name,
+)
 
 
 def answer(**changes) -> Answer:
@@ -35,6 +43,24 @@ def test_figures_and_model_text():
     assert text.startswith("SmolLM2-135M-Instruct (bundled) · nf4 on cpu · computes in bf16 · nf4 4-bit")
     assert "166 MB · loaded in 5.0 s · 134.5M parameters" in text
     assert "no quantization" in model_text(answer(quantization="none"))
+
+
+def test_a_served_answer_says_how_its_tokens_were_counted_and_what_is_unknown():
+    served = answer(model="qwen @ h:8000", precision="served", device="http://h:8000", memory_mb=None, n_params=None)
+    assert figures_text(answer(counted_by="server")).endswith("8 new tokens (the server's count)")
+    assert figures_text(answer(counted_by="chunks")).endswith(
+        "≈8 new tokens (streamed chunks; the server sent no count)"
+    )
+    assert (
+        model_text(served)
+        == "qwen @ h:8000, served by http://h:8000 · its precision, memory and parameters are not known here"
+    )
+
+
+def test_slot_names_before_a_slot_runs():
+    assert slot_name(("smollm2", "nf4")) == "SmolLM2-135M-Instruct (bundled) · nf4"
+    assert slot_name({"base_url": "http://h", "model": "qwen", "api_key_env": "K"}) == "qwen (endpoint)"
+    assert slot_name({"base_url": "", "model": "", "api_key_env": ""}) == "no model (endpoint)"
 
 
 def test_slot_rows_skip_failed_slots():
