@@ -233,6 +233,8 @@ class EndpointStream:
             name, _, value = line.partition(":")
             if not line or line.startswith(":") or name in ("event", "id", "retry"):
                 continue
+            if name == "error":  # llama.cpp's server sends `error: {json}` when it fails mid-stream
+                raise _error(f"The server stopped with an error: {_shorten(_message_of(value.encode()), c)}")
             if name != "data":
                 raise _error(
                     f"The server's answer is not a stream of Server-Sent Events (`data: …` lines); is {c.base_url} "

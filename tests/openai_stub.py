@@ -7,7 +7,8 @@ test can choose one per slot:
 - "stub": the answer in five chunks, then a usage chunk and `data: [DONE]`
 - "no-usage": the same without the usage chunk
 - "slow-start" / "slow": wait SLOW_S before the first chunk / after the first chunk
-- "malformed": a data line that is not JSON; "not-sse": a plain JSON body; "error-event": an error after 200
+- "malformed": a data line that is not JSON; "not-sse": a plain JSON body
+- "error-event" / "error-line": an error after the 200 status, as vLLM / llama.cpp's server send it
 - "cut": two chunks, then the connection closes; "eof": the same without chunked encoding (the body just ends)
 - "no-choices": only a usage chunk and [DONE]
 - "401", "500": that status with an OpenAI-style error body; any other model: 404, as vLLM answers
@@ -26,7 +27,18 @@ PIECES = ("Hello", " from", " the", " stub", ".")
 ANSWER = "".join(PIECES)
 COMPLETION_TOKENS = 7  # deliberately not len(PIECES): shows that the server's count wins over the chunks
 SLOW_S = 3.0
-KNOWN = {"stub", "no-usage", "slow-start", "slow", "malformed", "not-sse", "error-event", "cut", "eof", "no-choices"}
+STREAMS = (
+    "stub",
+    "no-usage",
+    "slow-start",
+    "slow",
+    "malformed",
+    "error-event",
+    "error-line",
+    "cut",
+    "eof",
+    "no-choices",
+)
 
 
 @dataclass(frozen=True)
@@ -55,7 +67,7 @@ class Handler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
         self.server.requests.append(Request(self.path, dict(self.headers), body))
         model = body.get("model", "")
-        if self.path != "/v1/chat/completions" or model not in KNOWN | {"401", "500"}:
+        if self.path != "/v1/chat/completions" or model not in (*STREAMS, "not-sse", "401", "500"):
             self.send_json(404, {"error": {"message": f"The model `{model}` does not exist.", "code": 404}})
         elif model in ("401", "500"):
             key = self.headers.get("Authorization", "").removeprefix("Bearer ")
@@ -96,9 +108,11 @@ class Handler(BaseHTTPRequestHandler):
         send(": keep-alive comment, which clients skip\n\n")
         if model == "malformed":
             send('data: {"choices": [{"delta": \n\n')
-        elif model == "error-event":
+        elif model == "error-event":  # as vLLM fails after the 200 status
             event(chunk(PIECES[0]))
             event({"error": {"message": "CUDA out of memory", "code": 500}})
+        elif model == "error-line":  # as llama.cpp's server fails after the 200 status
+            send('error: {"code": 500, "message": "context full", "type": "server_error"}\n\n')
         elif model in ("cut", "eof"):
             event(chunk(PIECES[0]))
             event(chunk(PIECES[1]))

@@ -190,6 +190,7 @@ def test_other_http_errors_carry_the_servers_message_shortened(stub):
         ("malformed", "not JSON"),
         ("not-sse", "not a stream of Server-Sent Events"),
         ("error-event", "stopped with an error: CUDA out of memory"),
+        ("error-line", "stopped with an error: context full"),
         ("cut", "closed the connection in the middle of the answer"),
         ("eof", "closed the connection in the middle of the answer"),
         ("no-choices", "ended without any answer"),
