@@ -50,6 +50,8 @@ class EndpointConfig:
     def __post_init__(self) -> None:
         url = self.base_url.strip().rstrip("/")
         parts = urlsplit(url)
+        if not url:
+            raise _error("Type the server's base URL, e.g. http://localhost:8000.")
         if parts.scheme not in ("http", "https"):
             raise _error(f"The base URL must start with http:// or https://, e.g. http://localhost:8000; got {url!r}.")
         if not parts.hostname:
@@ -166,12 +168,6 @@ class EndpointStream:
         if usage is not None:
             self.stats.new_tokens, self.counted_by = usage, "server"
 
-    def run(self) -> str:
-        """Stream to the end; returns the text."""
-        for _ in self:
-            pass
-        return self.text
-
     def answer(self) -> Answer:
         """The finished answer as plain data. Memory, load time and parameters are the server's business and
         unknown here (None), as are its dtype and quantization."""
@@ -256,8 +252,8 @@ class EndpointStream:
 
 
 def stream_chat(config: EndpointConfig, prompt: str | list[Message], settings: GenerationSettings) -> EndpointStream:
-    """Prepare a served answer to `prompt` (a string is one user turn); iterate the result to stream it, or call
-    `.run()`. Nothing is sent until the iteration starts."""
+    """Prepare a served answer to `prompt` (a string is one user turn); iterate the result to stream it, then
+    call `.answer()`. Nothing is sent until the iteration starts."""
     text = prompt if isinstance(prompt, str) else "".join(m["content"] for m in prompt)
     if not text.strip():
         raise UserError("The prompt is empty; type something for the model to answer.", ErrorKind.PROMPT)

@@ -55,6 +55,7 @@ def test_config_normalises_the_base_url_and_keeps_only_the_key_variable_name():
 @pytest.mark.parametrize(
     ("base_url", "model", "env", "says"),
     [
+        (" ", "m", "K", "Type the server's base URL"),
         ("localhost:8000", "m", "K", "http:// or https://"),
         ("ftp://host", "m", "K", "http:// or https://"),
         ("http://", "m", "K", "needs a host"),
