@@ -8,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.attention import AttentionMaps, extract, induction_probe, load_attention_model, summarize
+from core.loading import allowed_model_dirs
 from core.runs import list_runs
 from dashboard.attention_charts import (
     attention_heatmap,
@@ -49,7 +50,7 @@ def _version(spec: str) -> float:
 
 @st.cache_resource(max_entries=3, show_spinner="Loading the model…")
 def _attention_model(spec: str, version: float):
-    return load_attention_model(spec)
+    return load_attention_model(spec, allowed_dirs=allowed_model_dirs())  # a browser may be anyone's
 
 
 def attention_model(spec: str):

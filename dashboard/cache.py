@@ -9,12 +9,25 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.loading import LoadedModel, load_model
+from core.errors import ErrorKind, UserError
+from core.loading import LoadedModel, allowed_model_dirs, load_model
 from core.runs import Run
 from core.sampling import load_run_model
 
 # Loaded pretrained models may use this much memory together; the least recently used go first beyond it.
 MODEL_BUDGET_BYTES = 3 * 1024**3
+# Session state: {model picker key: the spec this browser session let run its own code there}.
+TRUSTED_KEY = "trusted_remote_code"
+
+
+def set_trusted(picker: str, spec: str | None) -> None:
+    """Record the one model (or None) that the model picker `picker` lets run its own code in this session."""
+    st.session_state.setdefault(TRUSTED_KEY, {})[picker] = spec
+
+
+def trusted(spec: str) -> bool:
+    """Whether this browser session ticked "Trust remote code" for exactly this model."""
+    return spec in st.session_state.get(TRUSTED_KEY, {}).values()
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading the model…")
@@ -37,12 +50,20 @@ class ModelCache:
         self._lock = threading.Lock()
 
     def get(self, spec: str, precision: str, device: str = "auto") -> LoadedModel:
+        """The model, loaded on first use. Paths are confined to `allowed_model_dirs()` (a browser may be anyone's),
+        and the model may run its own code only if this session trusted it (`trusted`), even when another
+        session already loaded it that way."""
         key = (spec, precision, device)
+        trust = trusted(spec)
         with self._lock:
             if key in self._models:
+                if self._models[key].remote_code and not trust:
+                    raise UserError(
+                        f"{spec} runs its own code; tick 'Trust remote code' under Other… to use it.", ErrorKind.MODEL
+                    )
                 self._models.move_to_end(key)
                 return self._models[key]
-            loaded = load_model(spec, precision, device)
+            loaded = load_model(spec, precision, device, trust_remote_code=trust, allowed_dirs=allowed_model_dirs())
             self._models[key] = loaded
             while len(self._models) > 1 and self.used_bytes() > self.budget_bytes:
                 self._models.popitem(last=False)

@@ -166,6 +166,7 @@ def model_picker(key: str, precision: str = "fp32", endpoint: bool = False) -> t
             placeholder="HuggingFaceTB/SmolLM2-135M-Instruct",
             help="A Hugging Face model folder, a GGUF file, a run folder, or a hub id (online or already cached).",
         ).strip()
+    remote_code_opt_in(key, spec if spec not in choices else "")
     if spec == ENDPOINT:
         return endpoint_inputs(key)
     options = tuple(DTYPES) if spec in runs else PRECISIONS  # tiny runs are not bitsandbytes models
@@ -208,6 +209,25 @@ def endpoint_inputs(key: str) -> dict[str, str]:
             "key itself. If it is unset (or this is empty), no key is sent: local servers usually need none.",
         ),
     )
+
+
+def remote_code_opt_in(key: str, spec: str) -> None:
+    """Under "Other…": let this one model run the Python code its folder or hub repo ships, after a warning.
+
+    The tick holds for this picker, this spec and this browser session only (a new spec starts unticked); it
+    reaches `core.loading` through `dashboard.cache.ModelCache.get`. An empty spec clears it.
+    """
+    from dashboard.cache import set_trusted
+
+    ticked = bool(spec) and st.checkbox(
+        "Trust remote code",
+        key=f"{key}.trust.{spec}",
+        help="Some models ship their own Python code (an auto_map in their config). It runs with this dashboard's "
+        "rights and can do anything on this machine, so it is refused unless you tick this.",
+    )
+    if ticked:
+        st.warning("This model may now run its own Python code on this machine. Only do this for authors you trust.")
+    set_trusted(key, spec if ticked else None)
 
 
 def parse_stop(text: str) -> tuple[str, ...]:

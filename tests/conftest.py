@@ -18,6 +18,15 @@ def runs_dir(tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def allow_test_model_dirs(tmp_path_factory, monkeypatch):
+    """Let the dashboard load the model folders tests make (all under pytest's temporary root), the way a user
+    allows a folder of their own with LLM_DASHBOARD_MODEL_DIRS."""
+    from core.loading import MODEL_DIRS_ENV
+
+    monkeypatch.setenv(MODEL_DIRS_ENV, str(tmp_path_factory.getbasetemp()))
+
+
+@pytest.fixture
 def tiny_text() -> str:
     return TINY_TEXT
 

@@ -4,14 +4,12 @@ UserError, and no code from the file ever runs."""
 
 from __future__ import annotations
 
-import json
 import os
 import pickle
 import shutil
 import struct
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -21,16 +19,7 @@ from core.corpus import text_from_bytes
 from core.errors import UserError
 from core.gguf_check import check_gguf
 from core.loading import MODEL_DIRS_ENV, allowed_model_dirs, cache_root, load_model, resolve_source
-
-
-class Payload:
-    """Unpickling this writes `marker`: proof that a loader executed the file."""
-
-    def __init__(self, marker: Path) -> None:
-        self.marker = str(marker)
-
-    def __reduce__(self):
-        return (exec, (f"open({self.marker!r}, 'w').write('pwned')",))
+from tests.hostile import DAMAGES, Payload, damage, with_custom_code
 
 
 @pytest.fixture
@@ -105,25 +94,11 @@ def test_an_ascii_pickle_as_a_corpus_is_only_text(marker):
 
 
 # -- damaged safetensors ----------------------------------------------------------------------------------------
-def _damage(good: bytes, how: str) -> bytes:
-    header_len = int.from_bytes(good[:8], "little")
-    return {
-        "truncated": good[: len(good) // 2],
-        "trailing bytes": good + b"\0trailing" * 8,
-        "bad header length": struct.pack("<Q", 2**40) + good[8:],
-        "header not JSON": struct.pack("<Q", 10) + b"not json!!" + good[8 + header_len :],
-        "empty": b"",
-    }[how]
-
-
-DAMAGES = ["truncated", "trailing bytes", "bad header length", "header not JSON", "empty"]
-
-
 @pytest.mark.parametrize("how", DAMAGES)
 def test_damaged_safetensors_in_a_hugging_face_folder(tmp_path, tiny_hf_model, how):
     folder = copy_model(tiny_hf_model, tmp_path / "hf")
     weights = folder / "model.safetensors"
-    weights.write_bytes(_damage(weights.read_bytes(), how))
+    weights.write_bytes(damage(weights.read_bytes(), how))
     with pytest.raises(UserError, match="are damaged or truncated") as caught:
         load_model(str(folder))
     assert "\n" not in str(caught.value)
@@ -132,7 +107,7 @@ def test_damaged_safetensors_in_a_hugging_face_folder(tmp_path, tiny_hf_model, h
 @pytest.mark.parametrize("how", DAMAGES)
 def test_damaged_safetensors_in_a_run(make_run, how):
     run = make_run()
-    run.checkpoint_path.write_bytes(_damage(run.checkpoint_path.read_bytes(), how))
+    run.checkpoint_path.write_bytes(damage(run.checkpoint_path.read_bytes(), how))
     with pytest.raises(UserError, match="checkpoint of run .* is damaged") as caught:
         load_model(str(run.path))
     assert "\n" not in str(caught.value)
@@ -188,21 +163,7 @@ def test_a_49_byte_gguf_of_2_63_bytes_is_refused(tmp_path):
 # -- models that ship their own code ----------------------------------------------------------------------------
 @pytest.fixture
 def remote_code_model(tmp_path, tiny_hf_model, marker) -> Path:
-    """The tiny Llama, with a config that maps AutoModelForCausalLM to a modeling file that writes the marker."""
-    folder = copy_model(tiny_hf_model, tmp_path / "custom")
-    (folder / "modeling_custom.py").write_text(
-        textwrap.dedent(f"""
-        open({str(marker)!r}, "w").write("custom code ran")
-        from transformers import LlamaForCausalLM
-
-        class CustomForCausalLM(LlamaForCausalLM):
-            pass
-        """)
-    )
-    config = json.loads((folder / "config.json").read_text())
-    config["auto_map"] = {"AutoModelForCausalLM": "modeling_custom.CustomForCausalLM"}
-    (folder / "config.json").write_text(json.dumps(config))
-    return folder
+    return with_custom_code(tiny_hf_model, tmp_path / "custom", marker)
 
 
 def test_a_model_with_its_own_code_is_refused_without_the_opt_in(remote_code_model, marker):

@@ -31,6 +31,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.fixture(autouse=True)
+def _dashboard_may_load_test_models(allow_test_model_dirs):
+    """The pages confine model paths to allowed folders; the tests' model folders are allowed here."""
+
+
 @pytest.fixture
 def server(runs_dir):
     """The dashboard started as the README starts it, on a free loopback port, with its own runs folder."""

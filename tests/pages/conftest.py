@@ -33,6 +33,11 @@ def button(at: AppTest, label: str):
     return widget(at.button, label)
 
 
+@pytest.fixture(autouse=True)
+def _dashboard_may_load_test_models(allow_test_model_dirs):
+    """The pages confine model paths to allowed folders; the tests' model folders are allowed here."""
+
+
 @pytest.fixture
 def trained_runs(runs_dir, tiny_text):
     """Two finished tiny runs (an n-gram and a GPT) in the test's runs folder."""
