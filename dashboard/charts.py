@@ -131,6 +131,8 @@ def slot_figures(rows: list[dict]) -> go.Figure:
                 fig.add_annotation(
                     x=0, y=label, text="n/a", xanchor="left", showarrow=False, font=dict(color="gray"), row=1, col=col
                 )
+        if rows and all(v is None for v in values):  # an empty panel: no scale to read
+            fig.update_xaxes(range=[0, 1], showticklabels=False, row=1, col=col)
     fig.update_yaxes(autorange="reversed")
     fig.update_layout(margin=dict(l=10, r=10, t=40, b=10), height=120 + 50 * max(len(rows), 1))
     if not rows:

@@ -66,6 +66,9 @@ def test_slot_figures_has_one_panel_per_figure_and_one_bar_per_slot():
     assert list(rate.x) == [12.5, None] and list(rate.text) == ["12.5", ""]  # unknown: no bar, "n/a" instead
     [na] = [a for a in fig.layout.annotations if a.text == "n/a"]
     assert (na.x, na.y, na.xref) == (0, "2. smollm2 · nf4", "x2")  # in the tokens/s panel, at the slot's row
+    assert fig.layout.xaxis2.showticklabels is None  # a panel with a value keeps its scale...
+    served = slot_figures([{"label": "1. qwen @ h:8000", "memory_mb": None, "tokens_per_s": 30.0, "ttft_s": 0.1}])
+    assert served.layout.xaxis.showticklabels is False  # ...one with none ("n/a" only) has no scale to show
     assert list(ttft.text) == ["0.40", "0.60"]
     assert memory.marker.color[0] != memory.marker.color[1]  # one colour per slot, the same in every panel
     assert list(rate.marker.color) == list(memory.marker.color)
