@@ -1,6 +1,8 @@
 """Attention: which tokens each head of a model looks at, a summary that points at the heads worth a look, and
 any head as a heatmap, as token-to-token lines, or among all heads of its layer."""
 
+from functools import partial
+
 import streamlit as st
 
 from dashboard.attention_charts import METRICS
@@ -12,6 +14,7 @@ from dashboard.attention_views import (
     metric_caption,
     model_column,
 )
+from dashboard.report_views import attention_sections, report_button
 from dashboard.widgets import user_errors
 
 st.title("Attention")
@@ -64,3 +67,6 @@ columns = st.columns(len(results))
 for i, (column, (maps, summary)) in enumerate(zip(columns, results, strict=True)):
     with column:
         model_column(maps, summary, metric, key=f"attention.{i}")
+
+picks = [(st.session_state[f"attention.{i}.layer"], st.session_state[f"attention.{i}.head"]) for i in range(len(specs))]
+report_button("Attention", partial(attention_sections, text, results, metric, picks), key="attention.report")

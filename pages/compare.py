@@ -1,9 +1,12 @@
 """Compare: one prompt, up to four models or precisions, answered one after another into side-by-side columns."""
 
+from functools import partial
+
 import streamlit as st
 
 from dashboard.charts import slot_figures
 from dashboard.generation_views import loaded_models_panel, run_comparison, show_slot, slot_rows
+from dashboard.report_views import compare_sections, report_button
 from dashboard.widgets import generation_inputs, model_picker
 
 SLOT_PRECISIONS = ("fp32", "int8", "nf4", "bf16")  # what each slot starts at, all with the bundled SmolLM2
@@ -35,6 +38,7 @@ values = generation_inputs("compare", max_new_tokens=64)
 compare = st.button("Compare", type="primary", icon=":material/compare_arrows:")
 if compare and (results := run_comparison(slots, prompt, values)) is not None:
     st.session_state.compare_results = results  # kept, so that a rerun shows them again without generating
+    st.session_state.compare_inputs = (prompt, values)  # what the report says they answered
 elif comparison := st.session_state.get("compare_results"):
     for result, col in zip(comparison, st.columns(len(comparison)), strict=True):
         with col:
@@ -42,4 +46,7 @@ elif comparison := st.session_state.get("compare_results"):
 
 if rows := slot_rows(st.session_state.get("compare_results", [])):
     st.plotly_chart(slot_figures(rows))
+if comparison := st.session_state.get("compare_results"):
+    asked = st.session_state.get("compare_inputs", (prompt, values))
+    report_button("Comparison", partial(compare_sections, *asked, comparison), key="compare.report")
 loaded_models_panel()

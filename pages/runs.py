@@ -1,6 +1,7 @@
 """Runs: every training run in a table, loss curves overlaid, samples, generation, export and clean-up."""
 
 import json
+from functools import partial
 
 import streamlit as st
 
@@ -11,10 +12,13 @@ from dashboard.cache import run_model
 from dashboard.charts import X_AXES, loss_curves
 from dashboard.jobs import job_registry
 from dashboard.navigation import PAGES
+from dashboard.report_views import export_button, import_uploader, report_button, runs_sections
 from dashboard.run_views import samples_view
 from dashboard.widgets import user_errors
 
 st.title("Runs")
+with st.expander("Import a run (.zip)", icon=":material/upload_file:"):
+    import_uploader()
 runs = {run.name: run for run in list_runs()}
 if not runs:
     st.info("No runs yet. Train a model first.")
@@ -59,6 +63,7 @@ for name in chosen:
                 "text/csv",
                 key=f"csv-{name}",
             )
+            export_button(run)
             if state in ("stopped", "interrupted") and st.button("Resume training", key=f"resume-{name}"):
                 job_registry().start(run)
                 st.session_state.train_run = str(run.path)
@@ -68,3 +73,7 @@ for name in chosen:
                 if st.button("Delete", type="primary", key=f"delete-{name}"):
                     run.delete()
                     st.rerun()
+
+if chosen:
+    shown = [runs[name] for name in chosen]
+    report_button("Runs", partial(runs_sections, shown, x_axis, log_y, smoothing), key="runs.report")

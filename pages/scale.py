@@ -1,6 +1,8 @@
 """Model scale: notable LLMs by parameters, tokens and compute over time, your own models on the same map, and
 how much memory a model needs."""
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -8,6 +10,7 @@ from core.catalog import filter_catalog, load_catalog, local_models
 from core.memory import available_memory_bytes
 from core.runs import list_runs
 from dashboard.cache import model_cache
+from dashboard.report_views import report_button, scale_sections
 from dashboard.scale_charts import compute_over_time, params_over_time, scale_bubbles, tokens_vs_params
 from dashboard.scale_views import catalog_filters, catalog_table, memory_calculator
 from dashboard.widgets import user_errors
@@ -21,7 +24,8 @@ st.caption(
 catalog = st.cache_data(load_catalog)()
 
 with user_errors():
-    shown = filter_catalog(catalog, catalog_filters(catalog))
+    filters = catalog_filters(catalog)
+    shown = filter_catalog(catalog, filters)
     mine = local_models(list_runs(), model_cache().loaded())
     left, right = st.columns([3, 1])
     defaults = [n for n in ("GPT-3 175B", "SmolLM2-135M") if n in catalog["name"].values]
@@ -47,3 +51,5 @@ with user_errors():
         catalog_table(plotted)
     with tabs[3]:
         memory_calculator(catalog, available_memory_bytes())
+    sections = partial(scale_sections, filters, plotted, highlight, len(shown), len(catalog))
+    report_button("Model scale", sections, key="scale.report")
