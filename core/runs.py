@@ -4,17 +4,26 @@ A run directory holds
     config.json         the TrainConfig it was started with
     tokenizer.json      the tokenizer trained on its corpus
     corpus.txt          the training text, unless it is a bundled corpus
-    status.json         running / completed / stopped / failed, with a message and the trainer's pid
+    status.json         running / completed / stopped / diverged / failed, with a message, the trainer's pid
+                        and the step of the last complete checkpoint
     metrics.jsonl       one record per logged step: step, tokens, elapsed_s, train_loss, val_loss, lr, tokens_per_s
     samples.jsonl       text sampled from the model every few hundred steps
     model.safetensors   weights of the last checkpoint, plus the optimizer state needed to resume (`optim.*`)
 Every file is written whole to a temporary name and renamed into place, so a crash or a stop at any moment
-leaves the previous version intact; readers never see half a file.
+leaves the previous version intact; readers never see half a file. A checkpoint also carries the SHA-256 of its
+own tensors, checked on every load, so a file damaged after it was written is reported instead of trained on;
+status.json, written after each checkpoint, names its step. Temporary files a killed process left behind
+(`.NAME.*.tmp` in a run, `.NAME.*.creating` folders in the runs root) are ignored and cleaned up.
+
+A run folder that is, or holds, a symbolic link is refused: it could make the dashboard read, train into or
+delete files outside the runs folder.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -30,7 +39,10 @@ from core.errors import ErrorKind, UserError
 RUNS_DIR_ENV = "LLM_DASHBOARD_RUNS"
 DEFAULT_RUNS_DIR = Path(__file__).resolve().parent.parent / "runs"
 MAX_NAME_LENGTH = 64
-STATES = ("created", "running", "completed", "stopped", "failed", "interrupted")
+STATES = ("created", "running", "completed", "stopped", "diverged", "failed", "interrupted")
+DIGEST = "sha256"  # checkpoint metadata key: hex digest of the tensors, see `tensors_digest`
+STALE_CREATING_S = 600  # a `.creating` folder this old belongs to a process that died mid-create
+log = logging.getLogger(__name__)
 
 
 def runs_root() -> Path:
@@ -57,6 +69,45 @@ def run_path(name: str, root: Path | None = None) -> Path:
     if path.parent != root:
         raise UserError(f"Run name {name!r} would leave the runs folder.", ErrorKind.RUN)
     return path
+
+
+def unique_run_path(name: str, root: Path | None = None) -> Path:
+    """`run_path(name)`, or NAME-2, NAME-3 … when a run (or anything else) already has that name."""
+    base = sanitize_run_name(name)
+    path, n = run_path(base, root), 2
+    while os.path.lexists(path):
+        suffix = f"-{n}"
+        path, n = run_path(base[: MAX_NAME_LENGTH - len(suffix)] + suffix, root), n + 1
+    return path
+
+
+def check_no_symlinks(path: Path) -> None:
+    """Refuse a run folder that is a symbolic link or holds one (among its files or its probes)."""
+    if path.is_symlink():
+        raise UserError(f"{path.name} is a symbolic link, not a run folder; runs are refused as links.", ErrorKind.RUN)
+    if not path.is_dir():
+        return
+    probes = path / "probes"
+    entries = [*path.iterdir(), *(probes.iterdir() if probes.is_dir() and not probes.is_symlink() else ())]
+    links = sorted(str(p.relative_to(path)) for p in entries if p.is_symlink())
+    if links:
+        raise UserError(
+            f"Run {path.name} holds symbolic links ({', '.join(links)}); a run must contain only its own files. "
+            "Replace the links with copies, or delete them.",
+            ErrorKind.RUN,
+        )
+
+
+def tensors_digest(tensors: dict) -> str:
+    """SHA-256 over the names and raw bytes of `tensors` in name order: what a checkpoint must still hold."""
+    import torch
+
+    digest = hashlib.sha256()
+    for name in sorted(tensors):
+        tensor = tensors[name].detach().cpu().contiguous().reshape(-1)
+        digest.update(f"{name}:{tensor.dtype}:{tensor.numel()};".encode())
+        digest.update(tensor.view(torch.uint8).numpy())
+    return digest.hexdigest()
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -174,9 +225,11 @@ class Run:
         return self.checkpoint_path.exists()
 
     def save_checkpoint(self, tensors: dict, meta: dict[str, Any]) -> None:
-        """Save weights (and optimizer state under `optim.*`) with JSON-able `meta`, as one atomic file."""
+        """Save weights (and optimizer state under `optim.*`) with JSON-able `meta`, as one atomic file that
+        carries the digest of its own tensors."""
         from safetensors.torch import save
 
+        meta = {**meta, DIGEST: tensors_digest(tensors)}
         write_atomic(self.checkpoint_path, save(tensors, metadata={"meta": json.dumps(meta)}))
 
     def load_checkpoint(self) -> tuple[dict, dict[str, Any]]:
@@ -189,9 +242,22 @@ class Run:
                 tensors = {key: f.get_tensor(key) for key in f.keys()}  # noqa: SIM118 (safe_open has no iter)
         except (SafetensorError, OSError, json.JSONDecodeError) as err:
             raise UserError(f"The checkpoint of run {self.name} is damaged ({err}).", ErrorKind.RUN) from None
+        expected = meta.pop(DIGEST, None)  # checkpoints written before digests existed have none
+        if expected is not None and expected != tensors_digest(tensors):
+            raise UserError(
+                f"The checkpoint of run {self.name} is damaged (its tensors no longer match their digest).",
+                ErrorKind.RUN,
+            )
         return tensors, meta
 
+    def clean_leftovers(self) -> None:
+        """Delete temporary files a killed writer left in the run (call only while nothing writes to it)."""
+        for folder in (self.path, self.path / "probes"):
+            for tmp in folder.glob(".*.tmp") if folder.is_dir() else ():
+                tmp.unlink(missing_ok=True)
+
     def delete(self) -> None:
+        check_no_symlinks(self.path)
         if self.is_running:
             raise UserError(f"Run {self.name} is still training; stop it before deleting it.", ErrorKind.RUN)
         shutil.rmtree(self.path)
@@ -217,18 +283,41 @@ def create_run(path: Path, config: dict[str, Any], tokenizer_json: str, corpus_t
 
 
 def open_run(path: Path) -> Run:
-    """A handle on an existing run directory, or a UserError when there is none."""
+    """A handle on an existing run directory, or a UserError when there is none (or it holds links)."""
+    check_no_symlinks(path)
     if not (path / "config.json").is_file():
         raise UserError(f"{path} is not a training run (no config.json there).", ErrorKind.RUN)
     return Run(path.resolve())
 
 
+def _usable(path: Path) -> bool:
+    """A complete run folder without symbolic links; a refused one is logged, not listed (one planted link must
+    not take the whole runs table down)."""
+    if path.name.startswith(".") or not (path / "config.json").is_file():
+        return False
+    try:
+        check_no_symlinks(path)
+    except UserError as err:
+        log.warning("Skipping run folder: %s", err)
+        return False
+    return True
+
+
+def _remove_stale_creating(root: Path) -> None:
+    """Remove `.NAME.*.creating` folders of create_run calls that died; recent ones may still be in progress."""
+    for staging in root.glob(".*.creating"):
+        try:
+            if not staging.is_symlink() and time.time() - staging.stat().st_mtime > STALE_CREATING_S:
+                shutil.rmtree(staging, ignore_errors=True)
+        except FileNotFoundError:  # its creator finished (renamed it) meanwhile
+            pass
+
+
 def list_runs(root: Path | None = None) -> list[Run]:
-    """All complete runs under the runs root, newest first (folders being created are skipped)."""
+    """All complete runs under the runs root, newest first (folders being created and symbolic links skipped)."""
     root = root or runs_root()
     if not root.is_dir():
         return []
-    runs = [
-        Run(p) for p in root.iterdir() if not p.name.startswith(".") and p.is_dir() and (p / "config.json").is_file()
-    ]
+    _remove_stale_creating(root)
+    runs = [Run(p) for p in root.iterdir() if _usable(p)]
     return sorted(runs, key=lambda r: (r.path / "config.json").stat().st_mtime, reverse=True)

@@ -5,12 +5,18 @@
 `create_run` validates everything (config, corpus, tokenizer, model size) before a run directory exists, so bad
 input never leaves a half-written run; `train` then trains that run from its last checkpoint (or from scratch),
 writing metrics, samples and checkpoints through `core.runs`. Progress leaves through the run directory and an
-optional `on_log` callback, so the trainer knows nothing of any UI.
+optional `on_log` callback, so the trainer knows nothing of any UI. Under torchrun the same loop trains with
+DistributedDataParallel (see `core.distributed` for what the batch means there).
+
+Faults end a run cleanly: a loss or gradient norm that is not finite stops it before the optimizer touches the
+weights (state "diverged", the last checkpoint kept, a message saying what to change); running out of memory
+marks it "failed" with what to shrink, releases the memory and returns instead of raising.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import gc
 import math
 import time
 import warnings
@@ -24,6 +30,7 @@ import torch
 from core import checkpoint, probes
 from core.corpus import BUNDLED, check_length, load_corpus, split_point
 from core.devices import DEVICE_CHOICES, pick_device
+from core.distributed import Distributed, check_config
 from core.errors import UserError
 from core.models import FAMILIES, LanguageModel, build_model, model_config
 from core.runs import Run
@@ -107,7 +114,7 @@ class TrainSummary:
     """How a call to `train` ended; printed by the CLI as its last line."""
 
     run_dir: str
-    state: str  # completed, stopped or failed
+    state: str  # completed, stopped, diverged or failed
     steps: int
     train_loss: float | None
     val_loss: float | None
@@ -136,13 +143,33 @@ def create_run(cfg: TrainConfig, out: Path, corpus_text: str | None = None) -> R
     return create_run_dir(out, cfg.to_dict(), tokenizer.to_json(), text if keep_text else None)
 
 
-class _Trainer:
-    """The state of one training session on one run; `train` below is its only user."""
+class Diverged(Exception):
+    """The loss or the gradient norm stopped being finite; raised before the optimizer step it would spoil."""
 
-    def __init__(self, run: Run, on_log: Callable[[dict], None] | None, stop: Callable[[], bool] | None):
-        self.run, self.on_log, self.external_stop = run, on_log, stop
+
+class _Trainer:
+    """The state of one training session on one run; `train` below is its only user.
+
+    With `dist` (a torchrun job) every rank runs this same loop on its slice of each global batch; rank 0 alone
+    writes the run, the others keep the same records in memory. Without it no collective is ever called.
+    """
+
+    def __init__(
+        self,
+        run: Run,
+        on_log: Callable[[dict], None] | None,
+        stop: Callable[[], bool] | None,
+        dist: Distributed | None = None,
+    ):
+        self.run, self.on_log, self.external_stop, self.dist = run, on_log, stop, dist
+        self.is_main = dist is None or dist.is_main
         self.cfg = TrainConfig.from_dict(run.config())
-        self.device = pick_device(self.cfg.device)
+        self.world_size = 1 if dist is None else dist.world_size
+        if dist is not None:
+            check_config(self.cfg.model, self.cfg.batch_size, self.cfg.device, dist.world_size)
+        self.device = pick_device(self.cfg.device) if dist is None else dist.device
+        if self.is_main:
+            run.clean_leftovers()
         self.tokenizer = run.tokenizer()
         text = run.corpus_text() or load_corpus(self.cfg.corpus)
         ids = torch.tensor(self.tokenizer.encode(text), dtype=torch.long)
@@ -154,6 +181,8 @@ class _Trainer:
         self.model: LanguageModel = build_model(
             self.cfg.model, self.cfg.model_params, self.tokenizer.vocab_size, self.cfg.block_size
         ).to(self.device)
+        # What the training step calls: the model itself, or under torchrun its DDP wrapper (same parameters).
+        self.forward = self.model if dist is None else dist.wrap(self.model)
         self.optimizer = None if self.model.learns_by_counting else self._make_optimizer()
         self.scheduler = None
         if self.optimizer is not None:
@@ -161,7 +190,7 @@ class _Trainer:
                 self.optimizer, self.cfg.schedule, self.cfg.max_steps, self.cfg.warmup_steps, self.cfg.min_lr_ratio
             )
         self.batch_rng = torch.Generator().manual_seed(self.cfg.seed)
-        self.step, self.elapsed_before = 0, 0.0
+        self.step, self.elapsed_before, self.checkpoint_step = 0, 0.0, None
         self.metrics: list[dict] = []
         self.samples: list[dict] = []
         self._restore()
@@ -180,9 +209,10 @@ class _Trainer:
     def _restore(self) -> None:
         """Continue from the last checkpoint: weights, optimizer, RNGs, and metrics cut back to its step."""
         if not self.run.has_checkpoint():
-            self.run.write_metrics([])
-            self.run.write_samples([])
-            probes.drop_after(self.run, -1)
+            if self.is_main:
+                self.run.write_metrics([])
+                self.run.write_samples([])
+                probes.drop_after(self.run, -1)
             return
         tensors, meta = self.run.load_checkpoint()
         model_tensors, optim_state, rngs = checkpoint.unpack(tensors, meta)
@@ -191,6 +221,7 @@ class _Trainer:
         if self.optimizer is not None and optim_state is not None:
             self.optimizer.load_state_dict(optim_state)
         self.step, self.elapsed_before = meta["step"], meta["elapsed_s"]
+        self.checkpoint_step = self.step
         if self.scheduler is not None:
             with warnings.catch_warnings():  # replaying without optimizer steps is intended here
                 warnings.simplefilter("ignore", UserWarning)
@@ -198,17 +229,25 @@ class _Trainer:
                     self.scheduler.step()
         self.batch_rng.set_state(rngs["batch"])
         torch.set_rng_state(rngs["torch"])
-        probes.drop_after(self.run, self.step)
+        if "cuda" in rngs and self.device.type == "cuda":
+            torch.cuda.set_rng_state(rngs["cuda"], self.device)
         self.metrics = [m for m in self.run.metrics() if m["step"] <= self.step]
         self.samples = [s for s in self.run.samples() if s["step"] <= self.step]
-        self.run.write_metrics(self.metrics)
-        self.run.write_samples(self.samples)
+        if self.is_main:
+            probes.drop_after(self.run, self.step)
+            self.run.write_metrics(self.metrics)
+            self.run.write_samples(self.samples)
 
     # -- pieces of the loop ----------------------------------------------------------------------------------
     def batch(self, split: str, rng: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-        """Random windows of block_size + 1 tokens: x (B, T) and y = x shifted by one (B, T)."""
+        """Random windows of block_size + 1 tokens: x (B, T) and y = x shifted by one (B, T).
+
+        Under torchrun every rank draws the same global batch and keeps its own rows of it (B / world_size).
+        """
         data, T = self.data[split], self.cfg.block_size
         starts = torch.randint(len(data) - T, (self.cfg.batch_size,), generator=rng)
+        if self.dist is not None:
+            starts = starts[self.dist.batch_rows(self.cfg.batch_size)]
         windows = data[starts[:, None] + torch.arange(T + 1)]  # (B, T+1)
         return windows[:, :-1].to(self.device), windows[:, 1:].to(self.device)
 
@@ -217,7 +256,8 @@ class _Trainer:
 
     @torch.no_grad()
     def evaluate(self, split: str) -> float:
-        """Mean loss over the same eval_iters batches every time, so successive values are comparable."""
+        """Mean loss over the same eval_iters batches every time, so successive values are comparable; under
+        torchrun the mean over all ranks' slices, the same number on every rank."""
         rng = torch.Generator().manual_seed(self.cfg.seed + 1)
         self.model.eval()
         losses = []
@@ -226,9 +266,15 @@ class _Trainer:
             with self.autocast():
                 losses.append(self.model(x, y)[1].item())
         self.model.train()
-        return sum(losses) / len(losses)
+        mean = sum(losses) / len(losses)
+        return mean if self.dist is None else self.dist.mean(mean)
 
     def train_step(self) -> float:
+        """One step on one batch; returns its loss (under torchrun, the mean over the global batch).
+
+        Raises Diverged, before the optimizer touches the weights, when the loss or the gradient norm is not
+        finite. The check reads the loss the step reports anyway and the norm clipping computes anyway.
+        """
         x, y = self.batch("train", self.batch_rng)
         if self.model.learns_by_counting:
             with torch.no_grad():
@@ -236,14 +282,32 @@ class _Trainer:
             self.model.observe(x, y)
             return loss.item()
         with self.autocast():
-            _, loss = self.model(x, y)
+            _, loss = self.forward(x, y)
         loss.backward()
+        norm = None
         if self.cfg.grad_clip > 0:
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.grad_clip)
+            norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.grad_clip)
+        value = loss.item() if self.dist is None else self.dist.mean(loss.item())
+        if not math.isfinite(value) or (norm is not None and not math.isfinite(norm)):
+            self.optimizer.zero_grad(set_to_none=True)
+            what = f"the loss was {value}" + ("" if norm is None else f" and the gradient norm {float(norm)}")
+            raise Diverged(self._diverged_message(what, self.step + 1))
         self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
         self.scheduler.step()
-        return loss.item()
+        return value
+
+    def _diverged_message(self, what: str, step: int) -> str:
+        cfg = self.cfg
+        kept = "nothing was saved" if self.checkpoint_step is None else f"the checkpoint of step {self.checkpoint_step}"
+        fixes = [f"lower the learning rate (now {cfg.lr:g})"]
+        if cfg.grad_clip == 0:
+            fixes.append("turn on gradient clipping (grad_clip 1.0)")
+        fixes.append(f"lengthen the warmup (now {cfg.warmup_steps} steps)")
+        return (
+            f"Training diverged at step {step}: {what}. It stopped before updating the weights, and {kept} is kept. "
+            f"Start a new run and {', '.join(fixes[:-1])} or {fixes[-1]}."
+        )
 
     @property
     def lr(self) -> float | None:
@@ -259,10 +323,14 @@ class _Trainer:
         probes.record(self.run, self.model, self.tokenizer, self.probe_ids, self.step, seed=self.cfg.seed)
 
     def save(self) -> None:
+        """Checkpoint (rank 0 only: every rank's model, optimizer and random states are the same)."""
         rngs = {"batch": self.batch_rng.get_state(), "torch": torch.get_rng_state()}
+        if self.device.type == "cuda":
+            rngs["cuda"] = torch.cuda.get_rng_state(self.device)
         tensors, meta = checkpoint.pack(self.model.state_tensors(), self.optimizer, rngs)
         meta.update(step=self.step, elapsed_s=self.elapsed)
         self.run.save_checkpoint(tensors, meta)
+        self.checkpoint_step = self.step
 
     @property
     def elapsed(self) -> float:
@@ -271,76 +339,96 @@ class _Trainer:
     def record(self, **values: Any) -> dict:
         rec = {
             "step": self.step,
-            "tokens": self.step * self.cfg.batch_size * self.cfg.block_size,
+            "tokens": self.step * self.cfg.batch_size * self.cfg.block_size,  # the global batch: all ranks
             "elapsed_s": round(self.elapsed, 3),
             "train_loss": None,
             "val_loss": None,
             "lr": self.lr,
             "tokens_per_s": None,
+            "world_size": self.world_size,
             **values,
         }
         self.metrics.append(rec)
-        self.run.write_metrics(self.metrics)
-        self.write_status("running")
-        if self.on_log:
-            self.on_log(rec)
+        if self.is_main:
+            self.run.write_metrics(self.metrics)
+            self.write_status("running")
+            if self.on_log:
+                self.on_log(rec)
         return rec
 
     def write_status(self, state: str, message: str = "") -> None:
-        self.run.write_status(
-            state, message, step=self.step, max_steps=self.cfg.max_steps, n_params=self.model.num_params()
-        )
+        if self.is_main:
+            self.run.write_status(
+                state,
+                message,
+                step=self.step,
+                max_steps=self.cfg.max_steps,
+                n_params=self.model.num_params(),
+                checkpoint_step=self.checkpoint_step,
+                world_size=self.world_size,
+                global_batch=self.cfg.batch_size,
+            )
 
     def should_stop(self) -> bool:
-        return self.run.stop_requested() or bool(self.external_stop and self.external_stop())
+        """A stop request (STOP file, read by rank 0; a signal, on any rank), agreed by all ranks."""
+        asked = (self.is_main and self.run.stop_requested()) or bool(self.external_stop and self.external_stop())
+        return asked if self.dist is None else self.dist.any(asked)
 
     # -- the loop ------------------------------------------------------------------------------------------
     def fit(self) -> TrainSummary:
-        cfg = self.cfg
         self.started = time.perf_counter()
-        self.run.clear_stop()
+        if self.is_main:
+            self.run.clear_stop()
         self.write_status("running")
-        if self.step == 0:
+        try:
+            state, message = self._loop()
+        except Diverged as err:
+            state, message = "diverged", str(err)
+        if state != "diverged" and self.is_main:
+            self.save()
+        self.write_status(state, message)
+        if self.is_main:
+            self.run.clear_stop()
+        return self.summary(state, message)
+
+    def _loop(self) -> tuple[str, str]:
+        """Train to max_steps; returns how it ended (completed or stopped) and why."""
+        cfg = self.cfg
+        if not self.metrics:  # a fresh run (one stopped at step 0 has its row already)
             self.record(train_loss=self.evaluate("train"), val_loss=self.evaluate("val"))
-            self.probe()
+            if self.is_main:
+                self.probe()
         window_losses: list[float] = []
         window_time = 0.0
-        state, message = "completed", ""
         while self.step < cfg.max_steps:
             if self.should_stop():
-                state, message = "stopped", f"Stopped at step {self.step} of {cfg.max_steps}."
-                break
+                return "stopped", f"Stopped at step {self.step} of {cfg.max_steps}."
             t0 = time.perf_counter()
             loss = self.train_step()
             window_time += time.perf_counter() - t0
-            if not math.isfinite(loss):
-                state = "failed"
-                message = (
-                    f"The loss became {loss} at step {self.step + 1}, so training stopped; the last checkpoint "
-                    f"is kept. Lower the learning rate (now {cfg.lr:g}) or turn on gradient clipping."
-                )
-                break
             self.step += 1
             window_losses.append(loss)
             is_eval = self.step % cfg.eval_interval == 0 or self.step == cfg.max_steps
             if is_eval or self.step % cfg.log_interval == 0:
+                val_loss = self.evaluate("val") if is_eval else None
+                if val_loss is not None and not math.isfinite(val_loss):  # e.g. weights spoilt without clipping
+                    raise Diverged(self._diverged_message(f"the validation loss was {val_loss}", self.step))
                 tokens = len(window_losses) * cfg.batch_size * cfg.block_size
                 self.record(
                     train_loss=sum(window_losses) / len(window_losses),
-                    val_loss=self.evaluate("val") if is_eval else None,
+                    val_loss=val_loss,
                     tokens_per_s=tokens / window_time if window_time > 0 else None,
                 )
                 window_losses, window_time = [], 0.0
+            if not self.is_main:
+                continue
             if cfg.sample_interval and (self.step % cfg.sample_interval == 0 or self.step == cfg.max_steps):
                 self.sample()
             if is_eval:
                 self.probe()
                 self.save()
-        if state != "failed":
-            self.save()
-        self.write_status(state, message)
-        self.run.clear_stop()
-        return self.summary(state, message)
+                self.write_status("running")  # status names the checkpoint just completed
+        return "completed", ""
 
     def summary(self, state: str, message: str) -> TrainSummary:
         last = next((m for m in reversed(self.metrics) if m["train_loss"] is not None), {})
@@ -358,22 +446,61 @@ class _Trainer:
         )
 
 
+def _out_of_memory_message(err: BaseException, cfg: TrainConfig | None, step: int) -> str:
+    where = "the GPU" if isinstance(err, torch.OutOfMemoryError) else "this machine"
+    sizes = "" if cfg is None else f" (now batch {cfg.batch_size}, context {cfg.block_size})"
+    return (
+        f"Out of memory on {where} at step {step}: lower the batch size or the context length{sizes}, or make "
+        "the model smaller (fewer layers or a narrower width), then start a new run. The last checkpoint is kept."
+    )
+
+
+def _release_memory() -> None:
+    """Give back what a failed step held, so the process that called `train` (a server, say) carries on."""
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
 def train(
-    run: Run, on_log: Callable[[dict], None] | None = None, stop: Callable[[], bool] | None = None
+    run: Run,
+    on_log: Callable[[dict], None] | None = None,
+    stop: Callable[[], bool] | None = None,
+    dist: Distributed | None = None,
 ) -> TrainSummary:
     """Train `run` to its max_steps from its last checkpoint; stops early on `run.request_stop()` or `stop()`.
 
-    The run's status.json says how it ended; a UserError or crash marks it failed with the reason, and the
-    last checkpoint and the metrics up to it stay intact.
+    The run's status.json says how it ended; a UserError or crash marks it failed with the reason and is
+    raised, running out of memory marks it failed and returns; the last checkpoint and the metrics up to it stay
+    intact. `dist` (from `core.distributed.start`) trains one rank of a torchrun job.
     """
+    trainer = None
+    is_main = dist is None or dist.is_main
     try:
-        return _Trainer(run, on_log, stop).fit()
+        trainer = _Trainer(run, on_log, stop, dist)
+        return trainer.fit()
+    except (torch.OutOfMemoryError, MemoryError) as err:
+        cfg, step = (trainer.cfg, trainer.step) if trainer is not None else (None, 0)
+        message = _out_of_memory_message(err, cfg, step)
     except UserError as err:
-        run.write_status("failed", str(err))
+        if is_main:
+            run.write_status("failed", str(err))
         raise
     except BaseException as err:
-        run.write_status("failed", f"Training crashed: {type(err).__name__}: {err}")
+        if is_main:
+            run.write_status("failed", f"Training crashed: {type(err).__name__}: {err}")
         raise
+    # Out of memory. Only here, outside the except block, is the traceback (and the batch it holds) gone.
+    if trainer is None or not hasattr(trainer, "started"):
+        summary = TrainSummary(str(run.path), "failed", 0, None, None, None, 0.0, message)
+        if is_main:
+            run.write_status("failed", message)
+    else:
+        summary = trainer.summary("failed", message)
+        trainer.write_status("failed", message)
+    del trainer
+    _release_memory()
+    return summary
 
 
 if __name__ == "__main__":

@@ -2,6 +2,10 @@
 
 Ends with one JSON line (run directory, steps, final losses, tokens/s, elapsed seconds). Bad arguments exit
 with code 2 and a one-line reason, before any run directory is created.
+
+Under torchrun (`python -m torch.distributed.run --nproc_per_node=N -m core.train ...`) every rank runs this
+same command: all check the arguments, then join the job; rank 0 alone creates (or opens) the run, prints and
+writes, the others wait for it and train their slice of each global batch (see core.distributed).
 """
 
 from __future__ import annotations
@@ -11,12 +15,14 @@ import dataclasses
 import json
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+from core import distributed
 from core.cli import OneLineParser
 from core.errors import UserError
 from core.models import FAMILIES
-from core.runs import default_run_name, open_run, runs_root
+from core.runs import Run, default_run_name, open_run, unique_run_path
 from core.train import TrainConfig, create_run, train
 
 # TrainConfig fields that are not plain flags: the family's own fields become flags of their own.
@@ -92,29 +98,52 @@ def _print_progress(rec: dict) -> None:
     print(" | ".join(parts), flush=True)
 
 
+def _prepare(args: dict, out: Path | None, resume: bool) -> tuple[TrainConfig, Callable[[], Run]]:
+    """Check the arguments (touching nothing) and return the config and how to create or open the run."""
+    if resume:
+        if out is None:
+            raise UserError("--resume needs --out, the run directory to continue.")
+        if args:
+            raise UserError(f"--resume continues the saved config; drop {', '.join(map(_flag, args))}.")
+        return TrainConfig.from_dict(open_run(out).config()), lambda: open_run(out)
+    cfg = _config_from_args(args)
+    return cfg, lambda: create_run(cfg, out or unique_run_path(default_run_name(cfg.model)))
+
+
+def _train(cfg: TrainConfig, make_run: Callable[[], Run], quiet: bool, stop: Callable[[], bool]):
+    """Train in this process, or as one rank of a torchrun job (the group is always left, however it ends)."""
+    world_size = distributed.world_size_from_env()
+    if world_size == 1:
+        return train(make_run(), on_log=None if quiet else _print_progress, stop=stop)
+    distributed.check_config(cfg.model, cfg.batch_size, cfg.device, world_size)
+    dist = distributed.start(cfg.device)
+    try:
+        path = dist.from_main(lambda: str(make_run().path))  # rank 0 creates the run; the others then open it
+        on_log = None if quiet or not dist.is_main else _print_progress
+        return train(Run(Path(path)), on_log=on_log, stop=stop, dist=dist)
+    finally:
+        distributed.stop()
+
+
 def main(argv: list[str] | None = None) -> None:
     args = vars(build_parser().parse_args(argv))
     out, resume, quiet = args.pop("out"), args.pop("resume"), args.pop("quiet")
     stop_signals = []
     for sig in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C or a job's terminate: checkpoint, then stop
         signal.signal(sig, lambda *_: stop_signals.append(True))
+    speaks = distributed.is_main_process()  # under torchrun only rank 0 prints, so each line appears once
     try:
-        if resume:
-            if out is None:
-                raise UserError("--resume needs --out, the run directory to continue.")
-            if args:
-                raise UserError(f"--resume continues the saved config; drop {', '.join(map(_flag, args))}.")
-            run = open_run(out)
-        else:
-            cfg = _config_from_args(args)
-            run = create_run(cfg, out or runs_root() / default_run_name(cfg.model))
-        summary = train(run, on_log=None if quiet else _print_progress, stop=lambda: bool(stop_signals))
+        cfg, make_run = _prepare(args, out, resume)
+        summary = _train(cfg, make_run, quiet, stop=lambda: bool(stop_signals))
     except UserError as err:
-        print(f"error: {err}", file=sys.stderr)
+        if speaks:
+            print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
-    print(json.dumps(dataclasses.asdict(summary)), flush=True)
-    if summary.state == "failed":
-        print(f"error: {summary.message}", file=sys.stderr)
+    if speaks:
+        print(json.dumps(dataclasses.asdict(summary)), flush=True)
+    if summary.state in ("failed", "diverged"):
+        if speaks:
+            print(f"error: {summary.message}", file=sys.stderr)
         sys.exit(1)
 
 
