@@ -7,13 +7,14 @@ Token text is escaped for Plotly's small HTML-like label language, so a token su
 
 from __future__ import annotations
 
-import html
 import math
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
+
+from dashboard.text import plotly_text as label
 
 SEQUENTIAL = "Viridis"  # perceptually uniform and colour-blind safe; dark = little attention, yellow = a lot
 DIVERGING = "RdBu"  # for signed numbers (Q, K, V, scores): blue above zero, red below, white at zero
@@ -28,11 +29,6 @@ METRICS: dict[str, tuple[str, str, bool]] = {
     "entropy": ("Focus (entropy)", "entropy of each row in nats: 0 = one token, high = spread out", False),
     "mean_distance": ("Reach (mean distance)", "average distance in tokens between query and key", False),
 }
-
-
-def label(token: str) -> str:
-    """A token as Plotly should print it: escaped, so markup in model or user text stays text."""
-    return html.escape(token, quote=False)
 
 
 def _check(weights: np.ndarray, tokens: list[str]) -> np.ndarray:

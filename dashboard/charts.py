@@ -6,6 +6,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
+from dashboard.text import plotly_text, plotly_texts
+
 PALETTE = qualitative.Plotly
 X_AXES = {"step": "Step", "tokens": "Tokens seen", "elapsed_s": "Seconds"}
 
@@ -28,8 +30,8 @@ def loss_curves(
     de-emphasised; the gap between solid and dashed lines of one colour shows overfitting.
     """
     fig = go.Figure()
-    for i, (name, frame) in enumerate(curves.items()):
-        color = PALETTE[i % len(PALETTE)]
+    for i, (run_name, frame) in enumerate(curves.items()):
+        color, name = PALETTE[i % len(PALETTE)], plotly_text(run_name)
         train = frame.dropna(subset=["train_loss"])
         val = frame.dropna(subset=["val_loss"])
         if smoothing > 0 and len(train) > 1:
@@ -107,7 +109,7 @@ def slot_figures(rows: list[dict]) -> go.Figure:
         subplot_titles=list(SLOT_METRICS.values()),
         horizontal_spacing=0.03,
     )
-    labels = [row["label"] for row in rows]
+    labels = plotly_texts(row["label"] for row in rows)
     colors = [PALETTE[i % len(PALETTE)] for i in range(len(rows))]
     for col, (key, title) in enumerate(SLOT_METRICS.items(), start=1):
         values = [row.get(key) for row in rows]

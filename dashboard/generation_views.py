@@ -12,6 +12,7 @@ import streamlit as st
 from core.answers import Answer, AnswerStream, chat_prompt
 from core.loading import BUNDLED_NAME
 from dashboard.cache import model_cache
+from dashboard.text import markdown_text, stream_text
 from dashboard.widgets import BUNDLED_LABEL, user_errors
 
 
@@ -63,7 +64,7 @@ def answer_facts(answer: Answer) -> None:
     if not answer.text:
         st.caption("(The model ended its answer at once, without any text.)")
     st.caption(f":material/speed: {figures_text(answer)}")
-    st.caption(f":material/memory: {model_text(answer)}")
+    st.caption(f":material/memory: {markdown_text(model_text(answer))}")
 
 
 def load(spec: str, precision: str, status: bool = False):
@@ -84,7 +85,7 @@ def load(spec: str, precision: str, status: bool = False):
 def stream_answer(stream: AnswerStream) -> Answer:
     """Stream an answer (local or served) into the page as it comes; returns it with its figures, also shown below
     it."""
-    st.write_stream(stream)
+    stream_text(stream)  # plain text: a model's Markdown could load remote images or hide text
     answer = stream.answer()
     answer_facts(answer)
     return answer
@@ -105,7 +106,7 @@ def chat_turn(spec: str, precision: str, history: list[dict[str, Any]], values: 
 def chat_history(history: list[dict[str, Any]]) -> None:
     for message in history:
         with st.chat_message(message["role"]):
-            st.markdown(message["content"])
+            st.text(message["content"])
             if "answer" in message:
                 answer_facts(message["answer"])
 
@@ -148,12 +149,12 @@ def run_slot(number: int, slot: Slot, prompt: str, settings) -> SlotResult:
     """Load (or connect) and answer in one slot (the current column); a failure stays in its slot."""
     title = f"{number}. {slot_name(slot)}"
     heading = st.empty()
-    heading.markdown(f"**{title}**")
+    heading.markdown(f"**{markdown_text(title)}**")
     answer = None
     with user_errors() as outcome:
         name, stream = open_slot(slot, prompt, settings)
         title = f"{number}. {name}"
-        heading.markdown(f"**{title}**")
+        heading.markdown(f"**{markdown_text(title)}**")
         answer = stream_answer(stream)
     return SlotResult(title, answer, outcome.error)
 
@@ -177,11 +178,11 @@ def run_comparison(slots: list[Slot], prompt: str, values: dict[str, Any]) -> li
 
 def show_slot(result: SlotResult) -> None:
     """A slot of an earlier comparison, as it was."""
-    st.markdown(f"**{result.title}**")
+    st.markdown(f"**{markdown_text(result.title)}**")
     if result.error:
         st.error(result.error, icon=":material/error:")
     if result.answer:
-        st.markdown(result.answer.text)
+        st.text(result.answer.text)
         answer_facts(result.answer)
 
 
@@ -211,7 +212,7 @@ def loaded_models_panel() -> None:
             st.caption("None. A model loads on first use and stays loaded for every page and browser tab.")
         for key, model in loaded:
             text_col, button_col = st.columns([3, 2], vertical_alignment="center")
-            text_col.caption(f"{model.label} · {model.memory_bytes / 1e6:,.0f} MB")
+            text_col.caption(f"{markdown_text(model.label)} · {model.memory_bytes / 1e6:,.0f} MB")
             button_col.button("Unload", key=f"unload-{'|'.join(key)}", on_click=cache.unload, args=(key,))
         if loaded:
             st.button("Unload all", key="unload-all", on_click=cache.unload, icon=":material/eject:")

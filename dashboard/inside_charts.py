@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.inside import LSTMGates
+from dashboard.text import plotly_texts
 
 SEQUENTIAL = "Cividis"  # colour-blind safe, light = high
 
@@ -17,8 +18,8 @@ def transition_heatmap(labels: list[str], probs: np.ndarray) -> go.Figure:
     fig = go.Figure(
         go.Heatmap(
             z=probs,
-            x=labels,
-            y=labels,
+            x=plotly_texts(labels),
+            y=plotly_texts(labels),
             colorscale=SEQUENTIAL,
             zmin=0,
             zmax=float(probs.max()),
@@ -46,7 +47,7 @@ def embedding_scatter(frame: pd.DataFrame) -> go.Figure:
             x=frame["x"],
             y=frame["y"],
             mode="markers+text",
-            text=frame["token"],
+            text=plotly_texts(frame["token"]),
             textposition="top center",
             marker=dict(size=6, color="#4F46E5", opacity=0.6),
             hovertemplate="%{text}<extra></extra>",
@@ -71,7 +72,7 @@ def gate_heatmaps(gates: LSTMGates, max_units: int = 64) -> go.Figure:
         fig.add_trace(
             go.Heatmap(
                 z=values,
-                y=gates.tokens,
+                y=plotly_texts(gates.tokens),
                 colorscale=SEQUENTIAL,
                 zmin=0,
                 zmax=1,

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 
 from core.catalog import CHINCHILLA_TOKENS_PER_PARAM, fit_growth
 from core.errors import UserError
+from dashboard.text import plotly_texts
 
 CATALOG_COLOR = "#4C78A8"
 HIGHLIGHT_COLOR = "#E45756"
@@ -63,11 +64,11 @@ def _layers(
                 y=rows[y],
                 mode="markers+text" if labelled else "markers",
                 name=name,
-                text=rows["name"] if labelled else None,
+                text=plotly_texts(rows["name"]) if labelled else None,  # local names are a user's
                 # Alternate label positions so neighbours (runs trained the same day) stay readable.
                 textposition=[LABEL_POSITIONS[i % len(LABEL_POSITIONS)] for i in range(len(rows))],
                 marker={"color": color, "symbol": symbol, "size": size, "opacity": opacity, "line": {"width": 0.5}},
-                customdata=np.stack([rows["name"], rows["organization"]], axis=-1),
+                customdata=np.stack([plotly_texts(rows["name"]), plotly_texts(rows["organization"])], axis=-1),
                 hovertemplate="<b>%{customdata[0]}</b> (%{customdata[1]})<br>" + y_label + ": %{y:.3g}<extra></extra>",
             )
         )

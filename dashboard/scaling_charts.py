@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.scaling import FLOPS_PER_PARAM_TOKEN, PowerLawFit, chinchilla_loss, compute_optimal
+from dashboard.text import plotly_texts
 
 AXIS_LABELS = {
     "params": "parameters N",
@@ -107,7 +108,7 @@ def power_law_chart(results: pd.DataFrame, x: str, fit: PowerLawFit | None, y: s
             x=done[x],
             y=done[y],
             mode="markers",
-            hovertext=done["run"],
+            hovertext=plotly_texts(done["run"]),
             hovertemplate="%{hovertext}<br>%{x:.3s}: %{y:.3f}<extra></extra>",
             marker={"size": 11},
             name="runs",

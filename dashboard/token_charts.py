@@ -7,7 +7,6 @@ in text and hover labels, and a token such as "<b>" must show as itself.
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Sequence
 
@@ -16,15 +15,11 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 
 from core.token_stats import Disagreement, TokenStats
+from dashboard.text import plotly_text as safe
 
 LINE_CHARS = 64  # width of a laid-out line, in characters of the monospace font
 ROW_PX = 30
 UNSCORED = "#d0d0d0"  # the first token: nothing predicts it
-
-
-def safe(text: str) -> str:
-    """Text that Plotly shows literally instead of reading it as markup."""
-    return html.escape(text, quote=False)
 
 
 def token_layout(tokens: Sequence[str], line_chars: int = LINE_CHARS) -> tuple[list[float], list[float], list[int]]:

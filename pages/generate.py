@@ -25,7 +25,7 @@ chat_history(history)
 if prompt := st.chat_input("Ask the model…"):
     question = {"role": "user", "content": prompt}
     with st.chat_message("user"):
-        st.markdown(prompt)
+        st.text(prompt)
     with st.chat_message("assistant"):
         answer = chat_turn(spec, precision, [*history, question], values)
     if answer is not None:  # a failed turn leaves the history as it was, so it can be asked again
