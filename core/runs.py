@@ -73,12 +73,13 @@ def run_path(name: str, root: Path | None = None) -> Path:
 
 def unique_run_path(name: str, root: Path | None = None) -> Path:
     """`run_path(name)`, or NAME-2, NAME-3 … when a run (or anything else) already has that name."""
-    base = sanitize_run_name(name)
-    path, n = run_path(base, root), 2
-    while os.path.lexists(path):
+    root = (root or runs_root()).resolve()
+    base = candidate = sanitize_run_name(name)
+    n = 2
+    while os.path.lexists(root / candidate):  # lexists: a link, even a dangling one, takes its name too
         suffix = f"-{n}"
-        path, n = run_path(base[: MAX_NAME_LENGTH - len(suffix)] + suffix, root), n + 1
-    return path
+        candidate, n = base[: MAX_NAME_LENGTH - len(suffix)] + suffix, n + 1
+    return run_path(candidate, root)
 
 
 def check_no_symlinks(path: Path) -> None:

@@ -213,7 +213,7 @@ def sweep_fits(results: pd.DataFrame) -> dict[str, PowerLawFit]:
 
 
 def sweep_done(runs: list[Run]) -> bool:
-    return all(r.status().get("state") in ("completed", "failed", "stopped", "interrupted") for r in runs)
+    return all(r.status().get("state") in ("completed", "diverged", "failed", "stopped", "interrupted") for r in runs)
 
 
 # -- families head to head ------------------------------------------------------------------------------------

@@ -43,13 +43,14 @@ def run_overview(run: Run, live: bool) -> None:
         "running": ":material/progress_activity: Training",
         "completed": ":material/check_circle: Finished",
         "stopped": ":material/stop_circle: Stopped",
+        "diverged": ":material/trending_up: Diverged",
         "failed": ":material/error: Failed",
         "interrupted": ":material/warning: Interrupted",
         "created": ":material/hourglass_empty: Waiting to start",
     }[p.state]
     st.subheader(f"{run.name}")
     st.markdown(f"**{state_line}**")
-    if p.state in ("failed", "interrupted") and p.message:
+    if p.state in ("diverged", "failed", "interrupted") and p.message:
         st.error(p.message)
     st.progress(p.fraction, text=progress_text(p))
     cols = st.columns(4)

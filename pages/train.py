@@ -7,7 +7,7 @@ import streamlit as st
 from core.models import FAMILIES
 from core.presets import MODEL_PRESETS
 from core.presets import TRAIN_DEFAULTS as D
-from core.runs import Run, default_run_name, list_runs, run_path
+from core.runs import Run, default_run_name, list_runs, unique_run_path
 from core.schedules import SCHEDULES
 from core.train import TrainConfig, create_run
 from dashboard.jobs import job_registry
@@ -120,7 +120,7 @@ if st.button("Start training", type="primary", icon=":material/play_arrow:"):
             eval_interval=int(eval_interval),
             **settings,
         )
-        run = create_run(cfg, run_path(name or default_run_name(family)), corpus.text())
+        run = create_run(cfg, unique_run_path(name or default_run_name(family)), corpus.text())
         job_registry().start(run)
         st.session_state.train_run = str(run.path)
 
