@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,15 @@ def widget(elements, label: str):
 
 def button(at: AppTest, label: str):
     return widget(at.button, label)
+
+
+@pytest.fixture(autouse=True)
+def _no_unexpected_errors(caplog):
+    """A page shows an unexpected exception as a short reference (dashboard.widgets.user_errors) and logs it; the
+    test still fails on it, with the traceback."""
+    yield
+    bugs = [r for r in caplog.records if r.name == "dashboard" and r.levelno >= logging.ERROR]
+    assert not bugs, "\n".join(f"{r.getMessage()}\n{r.exc_text or ''}" for r in bugs)
 
 
 @pytest.fixture(autouse=True)

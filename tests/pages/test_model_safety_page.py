@@ -1,5 +1,5 @@
-"""Through the Generate page: paths outside the allowed folders are refused, and a model that ships its own code
-runs only after "Trust remote code" is ticked for it."""
+"""Through the pages: paths outside the allowed folders are refused, a model that ships its own code runs only after
+"Trust remote code" is ticked for it, and an unexpected error anywhere shows a short reference, not a traceback."""
 
 from __future__ import annotations
 
@@ -45,3 +45,19 @@ def test_remote_code_needs_the_tick_for_that_model(tmp_path, tiny_hf_model, monk
 
     at.text_input(key="generate.other").set_value(str(tiny_hf_model)).run()  # another model starts unticked
     assert not at.checkbox(key=f"generate.trust.{tiny_hf_model}").value and not at.warning
+
+
+def test_an_unexpected_error_on_any_page_shows_a_reference_not_a_traceback(monkeypatch, caplog):
+    import core.runs
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug, with /secret/paths in its traceback")
+
+    monkeypatch.setattr(core.runs, "list_runs", broken)
+    at = open_page("runs")
+    assert not at.exception
+    [error] = at.error
+    assert "Something went wrong on our side (reference " in error.value and "secret" not in error.value
+    reference = error.value.split("reference ")[1][:8]
+    assert any(reference in r.getMessage() and r.exc_info for r in caplog.records)
+    caplog.clear()  # logged as it should be; not a failure of this test
