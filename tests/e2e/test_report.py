@@ -3,7 +3,14 @@ fetched, and hostile text in it stays text."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from dashboard.report import Section, build_report
+from tests.e2e.test_dashboard import wait_app
+
+pytestmark = pytest.mark.e2e
 
 EVIL = "<img src=x onerror=\"document.title='pwned'\"><script>document.title='pwned'</script>"
 
@@ -41,3 +48,25 @@ def test_report_renders_every_figure_offline(page, make_run, tmp_path):
     assert page.locator("h2").first.inner_text() == f"Prompt {EVIL}"
     assert page.locator("img").count() == 0
     assert [url for url in requests if not url.startswith(("file:", "data:", "blob:"))] == []
+
+
+def test_runs_page_downloads_a_report_and_a_run_that_imports_elsewhere(server, page, make_run, tmp_path):
+    from core.run_archive import import_run
+
+    run = make_run("ngram", name="shared")
+    page.goto(f"{server}/runs")
+    page.get_by_role("heading", name="Runs").wait_for(timeout=60_000)
+    wait_app(page)
+    with page.expect_download(timeout=60_000) as report:
+        page.get_by_role("button", name="Download report (HTML)").click()
+    html = Path(report.value.path()).read_text(encoding="utf-8")
+    assert report.value.suggested_filename.endswith(".html")
+    assert html.count('class="plotly-graph-div"') == 1 and "<td>shared</td>" in html
+
+    page.get_by_role("tab", name="Manage").click()
+    with page.expect_download(timeout=60_000) as archive:
+        page.get_by_role("button", name="Export zip").click()
+    assert archive.value.suggested_filename == "shared.zip"
+    data = Path(archive.value.path()).read_bytes()
+    copy = import_run(data, tmp_path / "elsewhere", archive.value.suggested_filename)
+    assert copy.name == "shared" and copy.checkpoint_path.read_bytes() == run.checkpoint_path.read_bytes()
