@@ -33,6 +33,8 @@ def model_config(family: str, params: dict[str, Any]) -> Any:
     """Build and validate a family's frozen config dataclass from plain values (as stored in config.json)."""
     cls = family_class(family)
     known = {f.name for f in dataclasses.fields(cls.Config)}
+    if not isinstance(params, dict):
+        raise UserError(f"The {family} model's settings must be a mapping of names to values; got {params!r}.")
     unknown = sorted(set(params) - known)
     if unknown:
         raise UserError(
