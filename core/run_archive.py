@@ -299,3 +299,49 @@ def import_run(data: bytes, root: Path | None = None, filename: str | None = Non
         raise _fail(f"Could not find a free name for run {name}; rename the archive and import it again.")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+# -- command line -------------------------------------------------------------------------------------------------
+def main(argv: list[str] | None = None) -> None:
+    """`python -m core.run_archive export RUN_DIR [--out FILE.zip]` and `... import FILE.zip [--runs DIR]`; the
+    last line printed is one JSON object, bad input exits with code 2 and one line."""
+    from core.cli import OneLineParser, exit_on_user_error
+    from core.runs import open_run
+
+    parser = OneLineParser(
+        prog="python -m core.run_archive", description="Export a training run as a zip, or import one."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    export = commands.add_parser("export", help="write a run folder as one zip file")
+    export.add_argument("run", type=Path, help="the run folder, e.g. runs/shakespeare-gpt")
+    export.add_argument("--out", type=Path, help="the zip to write (default: RUN_NAME.zip here)")
+    imports = commands.add_parser("import", help="check a run zip and add it to the runs")
+    imports.add_argument("archive", type=Path, help="a zip made by export (its name names the run)")
+    imports.add_argument("--runs", type=Path, help="the runs folder (default: $LLM_DASHBOARD_RUNS or runs/)")
+    args = parser.parse_args(argv)
+
+    def body() -> None:
+        if args.command == "export":
+            run = open_run(args.run)
+            out = args.out or Path(f"{run.name}.zip")
+            data = export_run(run)
+            try:
+                out.write_bytes(data)
+            except OSError as err:
+                raise _fail(f"Cannot write {out} ({err.strerror}); choose another --out.") from None
+            print(json.dumps({"archive": str(out), "bytes": len(data)}))
+            return
+        try:
+            if args.archive.stat().st_size > MAX_ARCHIVE_BYTES:  # refused before it is read into memory
+                raise _fail(f"{args.archive} is larger than the {MAX_ARCHIVE_BYTES / 1e6:,.0f} MB a run may take.")
+            data = args.archive.read_bytes()
+        except OSError as err:
+            raise _fail(f"Cannot read {args.archive} ({err.strerror}).") from None
+        run = import_run(data, args.runs, args.archive.name)
+        print(json.dumps({"run": str(run.path), "name": run.name}))
+
+    exit_on_user_error(body)
+
+
+if __name__ == "__main__":
+    main()

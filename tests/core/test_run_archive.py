@@ -7,6 +7,7 @@ import json
 import shutil
 import stat
 import zipfile
+from pathlib import Path
 
 import pytest
 import torch
@@ -14,7 +15,7 @@ import torch
 from core import run_archive
 from core.errors import ErrorKind, UserError
 from core.run_archive import export_run, import_run
-from core.runs import list_runs
+from core.runs import Run, list_runs
 from core.sampling import generate_text, load_run_model
 
 GPT = {"n_layer": 1, "n_head": 2, "n_embd": 16}
@@ -211,3 +212,25 @@ def test_bad_probe_snapshot_is_refused(archive, tmp_path):
 
 def test_damaged_metrics_are_refused(archive, tmp_path):
     refused(rezip(members(archive) | {"metrics.jsonl": b'{"step": 1}\n[oops\n'}), tmp_path, "metrics.jsonl is damaged")
+
+
+def test_cli_exports_and_imports(gpt_run, tmp_path, capsys):
+    from core.run_archive import main
+
+    out = tmp_path / "shared.zip"
+    main(["export", str(gpt_run.path), "--out", str(out)])
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["archive"] == str(out)
+    main(["import", str(out), "--runs", str(tmp_path / "elsewhere")])
+    record = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert record["name"] == "shared"
+    assert files_of(Run(Path(record["run"]))) == files_of(gpt_run)
+
+
+def test_cli_reports_a_bad_archive_on_one_line(tmp_path, capsys):
+    from core.run_archive import main
+
+    (tmp_path / "bad.zip").write_bytes(b"nope")
+    with pytest.raises(SystemExit) as exit_:
+        main(["import", str(tmp_path / "bad.zip")])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.count("\n") == 1
