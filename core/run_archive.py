@@ -22,7 +22,7 @@ import zipfile
 from pathlib import Path
 
 from core.errors import ErrorKind, UserError
-from core.runs import MAX_NAME_LENGTH, Run, run_path, runs_root, sanitize_run_name
+from core.runs import Run, runs_root, sanitize_run_name, unique_run_path
 
 # An archive is read into memory whole; a run past these sizes is not a tiny model any more. The page's upload
 # limit (.streamlit/config.toml, maxUploadSize) is lower still.
@@ -244,18 +244,6 @@ def _name_from(filename: str | None, config: dict) -> str:
         return f"{config['model']}-import"
 
 
-def _free_path(name: str, root: Path) -> Path:
-    """`name` inside `root`, or name-2, name-3, … when taken.
-    (A local helper: core.runs has no shared one for a taken name yet.)"""
-    path = run_path(name, root)
-    n = 2
-    while path.exists():
-        suffix = f"-{n}"
-        path = run_path(name[: MAX_NAME_LENGTH - len(suffix)] + suffix, root)
-        n += 1
-    return path
-
-
 def import_run(data: bytes, root: Path | None = None, filename: str | None = None) -> Run:
     """Validate a run archive made by `export_run` and add it to the runs under a free name.
 
@@ -289,7 +277,7 @@ def import_run(data: bytes, root: Path | None = None, filename: str | None = Non
         _settle_status(staging, Path(filename).name if filename else "an archive")
         name = _name_from(filename, config)
         for _ in range(100):  # another import may take the free name between the check and the rename
-            path = _free_path(name, root)
+            path = unique_run_path(name, root)
             try:
                 os.rename(staging, path)
                 return Run(path)

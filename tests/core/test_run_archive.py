@@ -206,6 +206,12 @@ def test_checkpoint_that_does_not_fit_the_model_is_refused(archive, tmp_path, ch
     refused(reweigh(archive, change), tmp_path, f"does not fit the model.*{problem}")
 
 
+def test_checkpoint_changed_after_it_was_written_is_refused(archive, tmp_path):
+    weights = bytearray(members(archive)["model.safetensors"])
+    weights[-1] ^= 0xFF  # same names and shapes, one value changed: only the checkpoint's digest notices
+    refused(rezip(members(archive) | {"model.safetensors": bytes(weights)}), tmp_path, "tensors do not load")
+
+
 def test_bad_probe_snapshot_is_refused(archive, tmp_path):
     refused(rezip(members(archive) | {"probe-step-0000005.safetensors": b"junk"}), tmp_path, "probe snapshot")
 
