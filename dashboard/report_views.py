@@ -113,7 +113,8 @@ def import_uploader() -> None:
         key="runs.import",
         help='A run exported with "Export zip" on this page, on this or another machine. It is checked before it '
         "is added (only the run's own files, a valid config and tokenizer, weights that fit the model); a name "
-        "already taken gets -2, -3, ….",
+        f"already taken gets -2, -3, …. Uploads stop at {st.get_option('server.maxUploadSize')} MB; a bigger run "
+        "moves with python -m core.run_archive.",
     )
     if upload is None:
         return
