@@ -17,6 +17,7 @@ from core.errors import ErrorKind, UserError
 from core.run_archive import export_run, import_run
 from core.runs import Run, list_runs
 from core.sampling import generate_text, load_run_model
+from tests.hostile import DAMAGES, Payload, damage
 
 GPT = {"n_layer": 1, "n_head": 2, "n_embd": 16}
 
@@ -173,15 +174,17 @@ def test_bad_tokenizer_is_refused(archive, tmp_path):
     refused(morse, tmp_path, "tokenizer.json does not load")
 
 
-@pytest.mark.parametrize("cut", [0.5, 0.999])
-def test_truncated_checkpoint_is_refused(archive, tmp_path, cut):
+@pytest.mark.parametrize("how", DAMAGES)
+def test_damaged_checkpoint_is_refused(archive, tmp_path, how):
     weights = members(archive)["model.safetensors"]
-    broken = rezip(members(archive) | {"model.safetensors": weights[: int(len(weights) * cut)]})
-    refused(broken, tmp_path, "damaged or truncated")
+    refused(rezip(members(archive) | {"model.safetensors": damage(weights, how)}), tmp_path, "damaged or truncated")
 
 
-def test_garbage_checkpoint_is_refused(archive, tmp_path):
-    refused(rezip(members(archive) | {"model.safetensors": b"\xff" * 64}), tmp_path, "damaged or truncated")
+def test_pickled_checkpoint_is_refused_without_running_it(archive, tmp_path):
+    pickled = io.BytesIO()
+    torch.save({"w": Payload(tmp_path / "executed.txt")}, pickled)
+    refused(rezip(members(archive) | {"model.safetensors": pickled.getvalue()}), tmp_path, "damaged or truncated")
+    assert not (tmp_path / "executed.txt").exists()
 
 
 def reweigh(archive: bytes, change) -> bytes:
