@@ -3,11 +3,19 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+DEMO_RUN := $(or $(LLM_DASHBOARD_RUNS),runs)/demo-shakespeare-gpt
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean demo-assets
 
-run: $(VENV)/.app-installed
+run: $(VENV)/.app-installed $(DEMO_RUN)
 	$(PY) -m streamlit run dashboard/app.py
+
+# What the demo tour needs ready (a small GPT trained on Shakespeare, SmolLM2 converted once); skips what exists.
+demo-assets: $(VENV)/.app-installed
+	$(PY) -m core.demo_assets
+
+$(DEMO_RUN): | $(VENV)/.app-installed
+	$(PY) -m core.demo_assets
 
 test: $(VENV)/.dev-installed
 	$(PY) -m pytest

@@ -25,6 +25,14 @@ class PageInfo:
 PAGES = [
     PageInfo("home.py", "Home", ":material/home:", "Overview", "What this dashboard is for, and where to start."),
     PageInfo(
+        "demo.py",
+        "Demo tour",
+        ":material/slideshow:",
+        "Overview",
+        "The story in five steps for an audience: the ecosystem, model scale, a tiny model trained live, attention, "
+        "and quantized models side by side, with a caption per step and settings that answer in seconds.",
+    ),
+    PageInfo(
         "train.py",
         "Train",
         ":material/model_training:",
@@ -127,6 +135,11 @@ PAGES = [
         "Transformer; open weights vs closed by year; LLM parameters against Moore's law.",
     ),
 ]
+
+
+def page_of(name: str) -> st.Page:
+    """The page whose file is `name`.py, for `st.switch_page`."""
+    return next(info for info in PAGES if info.file == f"{name}.py").page()
 
 
 def sections() -> dict[str, list[st.Page]]:
