@@ -130,6 +130,11 @@ def start(device: str) -> Distributed:
     rank, world_size, local_rank = (int(os.environ[k]) for k in ("RANK", "WORLD_SIZE", "LOCAL_RANK"))
     picked = pick_device(device)
     if picked.type == "cuda":
+        if local_rank >= torch.cuda.device_count():
+            raise UserError(
+                f"This machine has {torch.cuda.device_count()} GPU(s) but torchrun started more processes on it; "
+                "set --nproc_per_node to at most the number of GPUs."
+            )
         picked = torch.device("cuda", local_rank)
         torch.cuda.set_device(picked)
     elif picked.type != "cpu":
