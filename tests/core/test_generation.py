@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 import pytest
+import torch
 
 from core.errors import UserError
 from core.generation import GenerationSettings, generate, prompt_ids, sequence_logits
@@ -130,22 +131,36 @@ def test_cli_bad_arguments_exit_2_with_one_line(tiny_hf_model, args, fragment):
 def test_an_abandoned_answer_stops_generating(tiny, monkeypatch):
     settings = GenerationSettings(max_new_tokens=100)
     monkeypatch.setattr(tiny.model.generation_config, "eos_token_id", None)  # only max_new_tokens ends it
-    produced = []
-    real_generate = tiny.model.generate
+    forwards = []
+    hook = tiny.model.register_forward_hook(lambda *_: forwards.append(1))
+    try:
+        generate(tiny, "The cat", settings).run()
+        assert len(forwards) == 100  # uninterrupted: one forward pass per new token
+        forwards.clear()
+        stream = iter(generate(tiny, "The cat", settings))
+        next(stream)
+        stream.close()  # what a Streamlit rerun does to a half-read stream
+    finally:
+        hook.remove()
+    assert len(forwards) < 100  # the model stopped running with the reader
 
-    def recording_generate(**kwargs):
-        out = real_generate(**kwargs)
-        produced.append(out.shape[1] - kwargs["input_ids"].shape[1])
-        return out
 
-    monkeypatch.setattr(tiny.model, "generate", recording_generate)
-    full = generate(tiny, "The cat", settings)
-    full.run()
-    assert produced == [100]  # uninterrupted, this prompt runs to max_new_tokens
-    stream = iter(generate(tiny, "The cat", settings))
-    next(stream)
-    stream.close()  # what a Streamlit rerun does to a half-read stream
-    assert len(produced) == 2 and produced[1] < 100  # the generate thread stopped early
+@pytest.mark.parametrize("eos", [None, "first_greedy_token"])
+def test_greedy_answers_match_bare_generate(tiny, monkeypatch, eos):
+    """The product's own decoding loop gives what Hugging Face's `generate` gives, end of sequence included."""
+    settings = GenerationSettings(max_new_tokens=24, repetition_penalty=1.3)
+    ids = generate(tiny, "The cat", settings).ids
+    input_ids = torch.tensor([ids])
+    bare_kwargs = dict(max_new_tokens=24, do_sample=False, repetition_penalty=1.3, temperature=None, top_p=None)
+    monkeypatch.setattr(tiny.model.generation_config, "eos_token_id", None)
+    if eos == "first_greedy_token":  # make the answer end early at a token greedy decoding is sure to produce
+        fourth = tiny.model.generate(input_ids, **bare_kwargs)[0, len(ids) + 3].item()
+        monkeypatch.setattr(tiny.model.generation_config, "eos_token_id", fourth)
+    bare = tiny.model.generate(input_ids, attention_mask=torch.ones_like(input_ids), **bare_kwargs)
+    product = generate(tiny, "The cat", settings)
+    product.run()
+    assert product.new_ids == bare[0, len(ids) :].tolist()
+    assert (len(product.new_ids) < 24) == (eos is not None)
 
 
 def test_tiny_bpe_runs_stream_whole_characters(make_run):
