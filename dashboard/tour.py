@@ -113,8 +113,8 @@ STEPS: tuple[Step, ...] = (
         "The same SmolLM2 at full precision (fp32) and at 4 bits (nf4): press **Compare**. The 4-bit model needs "
         "about a third of the memory and mostly says the same thing; the chart sets memory, tokens/s and time to "
         "first token side by side.",
-        gpu="On a CUDA GPU, bitsandbytes' 4-bit kernels also make nf4 faster, and fp4 becomes available as a "
-        "third slot.",
+        gpu="bitsandbytes' 4-bit kernels make nf4 faster there too, not only smaller, and fp4 becomes available "
+        "for a third slot.",
         defaults=lambda: {
             "compare.slots": 2,
             "slot0.model": "smollm2",
@@ -170,7 +170,6 @@ def bar(page: str) -> None:
     st.session_state[STEP] = index  # the sidebar may have jumped to another step
     step = STEPS[index]
     previous, following = neighbours(index)
-    # Keys per page: a click that switches pages must not count as a click on the next page's same button.
     with st.container(border=True, key="tour.bar"):
         st.markdown(f"**Demo tour · step {index + 1} of {len(STEPS)}: {step.title}**")
         st.markdown(step.caption)
@@ -178,16 +177,14 @@ def bar(page: str) -> None:
             st.warning(note, icon=":material/info:")
         if step.gpu:
             st.caption(f":material/memory: With a GPU: {step.gpu}")
-        back, forward, leave = st.columns([1, 1, 4])
-        if back.button(
-            "Previous", key=f"tour.previous.{page}", icon=":material/arrow_back:", disabled=previous is None
-        ):
-            go(previous)
-        label = "Next" if following is not None else "Finish"
-        if forward.button(label, key=f"tour.next.{page}", type="primary", icon=":material/arrow_forward:"):
-            if following is None:
-                stop()
-            else:
-                go(following)
-        if leave.button("Exit tour", key=f"tour.exit.{page}", icon=":material/close:"):
-            stop()
+        with st.container(horizontal=True):
+            back = st.button("Previous", key="tour.previous", icon=":material/arrow_back:", disabled=previous is None)
+            label = "Next" if following is not None else "Finish"
+            forward = st.button(label, key="tour.next", type="primary", icon=":material/arrow_forward:")
+            leave = st.button("Exit tour", key="tour.exit", icon=":material/close:")
+    if back:
+        go(previous)
+    if forward and following is not None:
+        go(following)
+    if leave or forward:  # Finish, after the last step, ends the tour like Exit
+        stop()
