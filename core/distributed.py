@@ -31,6 +31,7 @@ from core.errors import UserError
 from core.models import family_class
 
 T = TypeVar("T")
+CUDA_OR_CPU = "Training on several processes runs on CUDA GPUs or on the CPU; use --device cuda or cpu."
 
 
 def world_size_from_env() -> int:
@@ -56,7 +57,7 @@ def check_config(model: str, batch_size: int, device: str, world_size: int) -> N
             f"{batch_size} does not (try {max(world_size, batch_size - batch_size % world_size)})."
         )
     if device == "mps":
-        raise UserError("Training on several processes runs on CUDA GPUs or on the CPU; use --device cuda or cpu.")
+        raise UserError(CUDA_OR_CPU)
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ def start(device: str) -> Distributed:
         picked = torch.device("cuda", local_rank)
         torch.cuda.set_device(picked)
     elif picked.type != "cpu":
-        raise UserError("Training on several processes runs on CUDA GPUs or on the CPU; use --device cuda or cpu.")
+        raise UserError(CUDA_OR_CPU)
     dist.init_process_group("nccl" if picked.type == "cuda" else "gloo", rank=rank, world_size=world_size)
     return Distributed(rank=rank, world_size=world_size, device=picked)
 
