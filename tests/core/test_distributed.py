@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -106,6 +107,7 @@ def test_under_torchrun_what_cannot_train_is_refused_before_anything_is_written(
 ):
     for name, value in {"RANK": "0", "LOCAL_RANK": "0", "WORLD_SIZE": "2"}.items():
         monkeypatch.setenv(name, value)  # what torchrun sets; the refusal comes before joining the job
+    monkeypatch.setattr(signal, "signal", lambda *args: None)  # main() must not keep pytest's Ctrl-C
     out = tmp_path / "never"
     with pytest.raises(SystemExit) as exited:
         main(flags(**args, max_steps="5", device="cpu", out=str(out)))

@@ -1,6 +1,7 @@
 """Faults end a run cleanly: divergence before a bad step, out of memory without a crash, resume bit-exact."""
 
 import gc
+import signal
 
 import pytest
 import torch
@@ -149,3 +150,20 @@ def test_a_stopped_and_resumed_run_equals_an_uninterrupted_one_bit_for_bit(runs_
     assert a.keys() == b.keys()
     assert all(torch.equal(a[k], b[k]) for k in a)  # weights, optimizer moments and RNG states
     assert resumed.samples() == straight.samples()
+
+
+def test_the_cli_exits_1_with_the_advice_when_training_diverges(tmp_path, tiny_text, monkeypatch, capsys):
+    from core.train_cli import main
+
+    monkeypatch.setattr(signal, "signal", lambda *args: None)  # main() must not keep pytest's Ctrl-C
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(tiny_text, encoding="utf-8")
+    spoil_training_forward(monkeypatch, from_call=3, spoil=lambda loss: loss * float("inf"))
+    args = ["--model", "gpt", "--n-layer", "1", "--n-head", "2", "--n-embd", "16", "--block-size", "8"]
+    args += ["--max-steps", "10", "--eval-iters", "1", "--device", "cpu", "--quiet"]
+    with pytest.raises(SystemExit) as exited:
+        main([*args, "--corpus", str(corpus), "--out", str(tmp_path / "run")])
+    assert exited.value.code == 1
+    out, err = capsys.readouterr()
+    assert '"state": "diverged"' in out
+    assert err.startswith("error: Training diverged at step 3: the loss was inf") and len(err.splitlines()) == 1
