@@ -96,7 +96,10 @@ with train_col, st.container(border=True):
         )
         seed = st.number_input("Seed", value=D["seed"], step=1, help="The same seed and settings train the same model.")
         name = st.text_input(
-            "Run name", placeholder=default_run_name(family), help="The run's folder name; empty for a dated one."
+            "Run name",
+            placeholder=default_run_name(family),
+            key="train.name",  # without a key the changing placeholder makes a new widget each second, losing the name
+            help="The run's folder name; empty for a dated one.",
         )
 
 if st.button("Start training", type="primary", icon=":material/play_arrow:"):
