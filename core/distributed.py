@@ -13,7 +13,8 @@ over the whole global batch: a 2-process run sees exactly the data of a 1-proces
 batch size, and its curve matches up to floating-point rounding. Why one shared stream rather than a shard of the
 text per rank or a stream per rank: the ranks still never train on the same rows of a step, resuming needs one
 random state (every rank's is the same, so rank 0's checkpoint restores all of them), and a run can even be
-resumed with a different number of processes. Tokens and tokens/s count the global batch.
+resumed with a different number of processes. Tokens and tokens/s count the global batch. Dropout is the one
+randomness that must differ per rank: each step reseeds it from (seed, step, rank), so it needs no saved state.
 
 Rank 0 alone writes the run directory; the others compute the same records in memory and never touch the disk.
 """

@@ -176,6 +176,8 @@ class _Trainer:
                 loss = self.model(x, y)[1]  # scored before counting: an honest held-out loss for this batch
             self.model.observe(x, y)
             return loss.item()
+        if self.dist is not None:  # each rank its own dropout masks, a function of the step alone (resume-exact)
+            torch.manual_seed(self.cfg.seed + self.step * self.dist.world_size + self.dist.rank)
         with self.autocast():
             _, loss = self.forward(x, y)
         loss.backward()
