@@ -1,5 +1,4 @@
 import struct
-import time
 
 import pytest
 
@@ -20,14 +19,14 @@ def test_the_bundled_model_passes():
     check_gguf(bundled_gguf())
 
 
-def test_a_49_byte_file_claiming_2_63_array_items_is_refused_at_once(tmp_path):
-    crafted = header() + key(b"general.x") + struct.pack("<IIQ", 9, 8, 2**63)  # array of 2^63 strings
+def test_a_49_byte_file_claiming_2_63_array_items_is_refused(tmp_path):
+    """Time and memory of this refusal are measured in a fresh process in test_hostile_files."""
+    crafted = header() + key(b"x") + struct.pack("<IIQ", 9, 8, 2**63)  # an array of 2^63 strings
+    assert len(crafted) == 49
     path = tmp_path / "evil.gguf"
-    path.write_bytes(crafted.ljust(49, b"\0"))
-    started = time.perf_counter()
+    path.write_bytes(crafted)
     with pytest.raises(UserError, match="more than the file can hold"):
         resolve_source(str(path))
-    assert time.perf_counter() - started < 1
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,14 @@ def test_a_path_outside_the_allowed_folders_is_refused(path):
     assert "outside the folders" in at.error[0].value
 
 
+def test_the_attention_page_confines_paths_too():
+    at = open_page("attention")
+    at.selectbox(key="attention.model").set_value("__other__").run()
+    at.text_input(key="attention.other").set_value("/etc").run(timeout=TIMEOUT)
+    assert not at.exception
+    assert "outside the folders" in at.error[0].value
+
+
 def test_remote_code_needs_the_tick_for_that_model(tmp_path, tiny_hf_model, monkeypatch):
     import transformers.dynamic_module_utils as dynamic
 
