@@ -210,3 +210,21 @@ def test_more_folders_can_be_allowed_by_environment(tmp_path, tiny_hf_model, mon
     other.mkdir()
     monkeypatch.setenv(MODEL_DIRS_ENV, f"{other}{os.pathsep}{tiny_hf_model.parent}")
     assert resolve_source(str(tiny_hf_model), allowed_model_dirs()).kind == "hf_dir"
+
+
+def test_an_uploaded_run_archive_with_a_pickled_checkpoint_is_refused_unread(make_run, evil_bin, marker):
+    import io
+    import zipfile
+
+    from core.run_archive import export_run, import_run
+
+    good = zipfile.ZipFile(io.BytesIO(export_run(make_run())))
+    assert "model.safetensors" in good.namelist()
+    evil = io.BytesIO()
+    with zipfile.ZipFile(evil, "w") as out:
+        for info in good.infolist():
+            data = evil_bin if info.filename == "model.safetensors" else good.read(info)
+            out.writestr(info.filename, data)
+    with pytest.raises(UserError):
+        import_run(evil.getvalue(), filename="evil.zip")
+    assert not marker.exists()
