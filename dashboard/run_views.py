@@ -9,6 +9,7 @@ import streamlit as st
 from core.run_summary import Progress, metrics_frame, progress
 from core.runs import Run
 from dashboard.charts import loss_curves
+from dashboard.jobs import job_queue
 
 REFRESH_SECONDS = 1.5  # the issue asks for at least every 2 s; each refresh costs the CPU training shares
 
@@ -50,6 +51,9 @@ def run_overview(run: Run, live: bool) -> None:
     }[p.state]
     st.subheader(f"{run.name}")
     st.markdown(f"**{state_line}**")
+    if p.state == "created" and (position := job_queue().position(run)):
+        ahead = "the run training now" if position == 1 else f"the run training now and {position - 1} more"
+        st.info(f"In the queue, position {position}: it starts after {ahead} (one run trains at a time).")
     if p.state in ("diverged", "failed", "interrupted") and p.message:
         st.error(p.message)
     st.progress(p.fraction, text=progress_text(p))
@@ -69,13 +73,17 @@ def run_overview(run: Run, live: bool) -> None:
 def _live_overview(path: str) -> None:
     run = Run(Path(path))
     run_overview(run, live=True)
-    if not run.is_running:
+    if not _in_progress(run):
         st.rerun()  # the whole page redraws once more, as a finished run, and the refreshing stops
 
 
+def _in_progress(run: Run) -> bool:
+    return run.is_running or run.path in job_queue().queued()
+
+
 def show_run(run: Run) -> None:
-    """Show a run; while it trains, the view re-reads it from disk every REFRESH_SECONDS."""
-    if run.is_running:
+    """Show a run; while it waits in the queue or trains, the view re-reads it from disk every REFRESH_SECONDS."""
+    if _in_progress(run):
         _live_overview(str(run.path))
     else:
         run_overview(run, live=False)

@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.runs import Run
 from core.scaling import group_progress, head_to_head_results, sweep_done, sweep_fits, sweep_results
-from dashboard.jobs import job_registry
+from dashboard.jobs import job_queue
 from dashboard.scaling_charts import head_to_head_chart, power_law_chart
 
 REFRESH_SECONDS = 2.0
@@ -61,13 +61,13 @@ def head_to_head_view(runs: list[Run]) -> None:
 def _live(paths: list[str], kind: str) -> None:
     runs = [Run(Path(p)) for p in paths]
     _progress(runs)
-    registry = job_registry()
-    waiting = registry.queued() | set(registry.running())
+    queue = job_queue()
+    waiting = queue.queued() | set(queue.running())
     orphans = [r for r in runs if r.status().get("state") == "created" and r.path not in waiting]
     if orphans and not any(r.path in waiting for r in runs):
         st.warning(f"{len(orphans)} runs are waiting, but no queue is running (the server restarted?).")
         if st.button("Continue", icon=":material/play_arrow:", key=f"continue-{runs[0].name}"):
-            registry.start_queue(orphans)
+            queue.submit_all(orphans)
     if sweep_done(runs):
         st.rerun()
 

@@ -10,7 +10,7 @@ from core.runs import list_runs
 from core.sampling import generate_text
 from dashboard.cache import run_model
 from dashboard.charts import X_AXES, loss_curves
-from dashboard.jobs import job_registry
+from dashboard.jobs import job_queue
 from dashboard.navigation import PAGES
 from dashboard.report_views import export_button, import_uploader, report_button, runs_sections
 from dashboard.run_views import samples_view
@@ -65,7 +65,7 @@ for name in chosen:
             )
             export_button(run)
             if state in ("stopped", "interrupted") and st.button("Resume training", key=f"resume-{name}"):
-                job_registry().start(run)
+                job_queue().submit(run)
                 st.session_state.train_run = str(run.path)
                 st.switch_page(PAGES[1].page())
             with st.popover("Delete run", icon=":material/delete:"):

@@ -15,7 +15,7 @@ from core.scaling import (
     start_sweep,
     sweep_configs,
 )
-from dashboard.jobs import job_registry
+from dashboard.jobs import job_queue
 from dashboard.scaling_charts import chinchilla_landscape, loss_along_budget
 from dashboard.scaling_views import group_view
 from dashboard.widgets import user_errors
@@ -61,7 +61,7 @@ for kind, (tab, make_configs, start) in KINDS.items():
             with user_errors():
                 runs = start(name, configs)
                 save_group(kind, name, runs)
-                job_registry().start_queue(runs)
+                job_queue().submit_all(runs)
                 st.session_state[f"{kind}-shown"] = name
         groups = load_groups(kind)
         if not groups:

@@ -7,10 +7,10 @@ import streamlit as st
 from core.models import FAMILIES
 from core.presets import MODEL_PRESETS
 from core.presets import TRAIN_DEFAULTS as D
-from core.runs import Run, default_run_name, list_runs, unique_run_path
+from core.runs import Run, default_run_name, run_path, unique_run_path
 from core.schedules import SCHEDULES
 from core.train import TrainConfig, create_run
-from dashboard.jobs import job_registry
+from dashboard.jobs import job_queue
 from dashboard.run_views import show_run
 from dashboard.widgets import config_inputs, corpus_input, user_errors
 
@@ -124,13 +124,16 @@ if st.button("Start training", type="primary", icon=":material/play_arrow:"):
             **settings,
         )
         run = create_run(cfg, unique_run_path(name or default_run_name(family)), corpus.text())
-        job_registry().start(run)
+        job_queue().submit(run)
         st.session_state.train_run = str(run.path)
 
-# The run to show: the one started in this session, else any run training now (after a reload, say).
+# The run to show: the one this session started, or the one the URL names (so a reload keeps it). Another
+# session's run never shows here; every run is listed on the Runs page.
 shown = st.session_state.get("train_run")
-if shown is None or not Path(shown).is_dir():
-    shown = next((str(r.path) for r in list_runs() if r.is_running), None)
-    st.session_state.train_run = shown  # keep showing it once it stops, until another run starts
-if shown:
+if shown is None and "run" in st.query_params:
+    with user_errors():
+        shown = str(run_path(st.query_params["run"]))
+if shown and Path(shown).is_dir():
+    st.session_state.train_run = shown
+    st.query_params["run"] = Path(shown).name
     show_run(Run(Path(shown)))
