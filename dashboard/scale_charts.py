@@ -18,7 +18,7 @@ from core.catalog import CHINCHILLA_TOKENS_PER_PARAM, fit_growth
 from core.errors import UserError
 from dashboard.text import plotly_texts
 
-CATALOG_COLOR = "#4C78A8"
+CATALOG_COLOR = "#6B8FCB"  # mid-tone, so that faded points stay visible on light and dark backgrounds
 HIGHLIGHT_COLOR = "#E45756"
 LOCAL_COLOR = "#F58518"
 TREND_COLOR = "#54A24B"
@@ -50,7 +50,7 @@ def _layers(
     marked = known["name"].isin(list(highlight)) & ~local
     faded = bool(len(highlight))
     layers = [
-        ("catalog models", known[~local & ~marked], CATALOG_COLOR, "circle", 0.3 if faded else 0.8, False),
+        ("catalog models", known[~local & ~marked], CATALOG_COLOR, "circle", 0.45 if faded else 0.8, False),
         ("highlighted", known[marked], HIGHLIGHT_COLOR, "diamond", 1.0, True),
         ("your models", known[local], LOCAL_COLOR, "star", 1.0, True),
     ]

@@ -31,19 +31,25 @@ def _ecosystem_defaults() -> dict[str, Any]:
 
 
 def _attention_defaults() -> dict[str, Any]:
-    """The demo run when the set-up step made it (instant, and it learned Shakespeare a minute ago), else the
-    bundled SmolLM2."""
+    """SmolLM2, whose heads have clear habits, and beside it the demo run when the set-up step made it: a real
+    model next to the tiny GPT trained on Shakespeare a minute before the demo."""
     run = demo_run()
-    model = str(run.path) if run else "smollm2"
-    return {"attention.model": model, "attention.text": DEMO_TEXT, "attention.metric": "previous_token"}
+    second = {"attention.second.model": str(run.path)} if run else {}
+    return {
+        "attention.model": "smollm2",
+        "attention.compare": run is not None,
+        **second,
+        "attention.text": DEMO_TEXT,
+        "attention.metric": "previous_token",
+    }
 
 
 def _attention_note() -> str:
     if demo_run():
         return ""
     return (
-        f"The demo run is missing, so this step shows SmolLM2. Run {SETUP} to look inside the small GPT "
-        "trained on Shakespeare instead, then come back to this step."
+        f"The demo run is missing, so this step shows SmolLM2 alone. Run {SETUP} to see the small GPT trained on "
+        "Shakespeare beside it, then come back to this step."
     )
 
 
@@ -101,9 +107,9 @@ STEPS: tuple[Step, ...] = (
     Step(
         "attention",
         "Look inside with attention",
-        "Each head decides, for every token, which earlier tokens to read. The summary finds the heads with a "
-        "habit: previous-token heads (a bright line below the diagonal) appear early in training; on a sentence "
-        "said twice, induction heads copy what followed last time.",
+        "SmolLM2 beside the small GPT trained on Shakespeare. Each head decides, for every token, which earlier "
+        "tokens to read; the summary finds heads with a habit: previous-token heads (a bright line just below the "
+        "diagonal) and, on a sentence said twice, induction heads that copy what followed last time.",
         defaults=_attention_defaults,
         note=_attention_note,
     ),

@@ -103,6 +103,11 @@ PARAMS: dict[str, tuple[Param, ...]] = {
         Param("attention.metric", choices=("previous_token", "sink", "induction", "entropy", "mean_distance")),
         Param("attention.0.layer", "int"),
         Param("attention.0.head", "int"),
+        Param("attention.compare", "bool"),
+        Param("attention.second.model"),
+        Param("attention.second.other"),
+        Param("attention.1.layer", "int"),
+        Param("attention.1.head", "int"),
     ),
     "compare": (
         Param("compare.slots", "int", choices=(2, 3, 4)),

@@ -15,11 +15,13 @@ for i, step in enumerate(tour.STEPS, start=1):
     st.markdown(f"{i}. **{step.title}**: {step.caption}")
 
 if demo_run():
-    st.success("The demo run is ready: step 4 looks inside a GPT trained on Shakespeare.", icon=":material/check:")
+    st.success(
+        "The demo run is ready: step 4 shows the GPT trained on Shakespeare beside SmolLM2.", icon=":material/check:"
+    )
 else:
     st.info(
-        f"The demo run is not made yet, so step 4 will show SmolLM2 instead. Run {tour.SETUP} once to prepare "
-        "it; `make run` does so by itself.",
+        f"The demo run is not made yet, so step 4 will show SmolLM2 alone. Run {tour.SETUP} once to prepare it; "
+        "`make run` does so by itself.",
         icon=":material/info:",
     )
 st.caption(

@@ -52,7 +52,9 @@ def test_the_tour_walks_every_step_with_presenter_defaults(demo_run_ready):
             assert widget(at.number_input, "Layers").value == 2
             assert at.radio(key="corpus_choice").value == "tinyshakespeare"
         if step.page == "attention":
-            assert at.selectbox(key="attention.model").value == str(demo_run_ready)
+            assert at.selectbox(key="attention.model").value == "smollm2"
+            assert at.selectbox(key="attention.second.model").value == str(demo_run_ready)
+            assert at.toggle(key="attention.compare").value is True
             assert at.text_area(key="attention.text").value.startswith("To be, or not to be")
         if step.page == "compare":
             assert at.session_state["compare.slots"] == 2
@@ -91,5 +93,5 @@ def test_without_the_demo_run_the_attention_step_says_how_to_make_it():
     at.switch_page("../pages/demo.py").run()
     note = STEPS[3].note()
     assert "make demo-assets" in note and "SmolLM2" in note
-    assert STEPS[3].defaults()["attention.model"] == "smollm2"
+    assert STEPS[3].defaults()["attention.compare"] is False  # SmolLM2 alone
     assert [b.label for b in at.button if b.key == "tour.resume"] == ["Resume at step 3"]
