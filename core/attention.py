@@ -24,6 +24,7 @@ import pandas as pd
 import torch
 
 from core.errors import ErrorKind, UserError
+from core.token_stats import hf_piece
 
 MAX_TOKENS = 512  # (layers x heads x T x T) weights: 512 tokens on SmolLM2 is already 270 maps of 262k cells
 MINILM_NAME = "minilm"
@@ -119,8 +120,9 @@ def encode(am: AttentionModel, text: str) -> list[int]:
 
 
 def token_strings(am: AttentionModel, ids: list[int]) -> list[str]:
-    """How each token reads on screen (spaces made visible as '·', newlines as '⏎')."""
-    pieces = [am.tokenizer.decode([i]) for i in ids]
+    """How each token reads on screen (spaces made visible as '·', newlines as '⏎'; part of a character split
+    across tokens as its bytes, e.g. <E5 BA>, not '�')."""
+    pieces = [am.tokenizer.decode([i]) if am.kind == "tiny-gpt" else hf_piece(am.tokenizer, i) for i in ids]
     return [p.replace(" ", "·").replace("\n", "⏎") or "∅" for p in pieces]
 
 

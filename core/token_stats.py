@@ -51,24 +51,25 @@ def display_token(piece: str) -> str:
     return piece or "∅"
 
 
+def hf_piece(tokenizer, i: int) -> str:
+    """The text of one token of a Hugging Face tokenizer. A token holding part of a multi-byte character (an emoji
+    or a Chinese character split in two) shows its bytes, e.g. <F0 9F>, rather than a replacement character."""
+    piece = tokenizer.decode([i], skip_special_tokens=False, clean_up_tokenization_spaces=False)
+    if "\ufffd" in piece:
+        raw = tokenizer.convert_ids_to_tokens(i) or ""
+        decoder = _byte_decoder()
+        if raw and all(ch in decoder for ch in raw):
+            piece = "<" + " ".join(f"{decoder[ch]:02X}" for ch in raw) + ">"
+        else:
+            piece = raw or piece  # SentencePiece byte tokens are already named like <0xF0>
+    return piece
+
+
 def token_strings(loaded: LoadedModel, ids: list[int]) -> list[str]:
-    """Display strings, one per id. A token holding part of a multi-byte character (an emoji split in two) shows
-    its bytes, e.g. <F0 9F>, rather than a replacement character."""
+    """Display strings, one per id (see `hf_piece` for tokens that hold part of a character)."""
     if not loaded.is_hf:
         return [display_token(loaded.tokenizer.decode([i])) for i in ids]
-    tokenizer = loaded.tokenizer
-    shown = []
-    for i in ids:
-        piece = tokenizer.decode([i], skip_special_tokens=False, clean_up_tokenization_spaces=False)
-        if "\ufffd" in piece:
-            raw = tokenizer.convert_ids_to_tokens(i) or ""
-            decoder = _byte_decoder()
-            if raw and all(ch in decoder for ch in raw):
-                piece = "<" + " ".join(f"{decoder[ch]:02X}" for ch in raw) + ">"
-            else:
-                piece = raw or piece  # SentencePiece byte tokens are already named like <0xF0>
-        shown.append(display_token(piece))
-    return shown
+    return [display_token(hf_piece(loaded.tokenizer, i)) for i in ids]
 
 
 def encode_text(loaded: LoadedModel, text: str) -> list[int]:

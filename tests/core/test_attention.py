@@ -134,3 +134,10 @@ def test_cli_reports_layers_heads_and_a_summary_row_per_head():
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert (result["layers"], result["heads"], len(result["summary"])) == (6, 12, 72)
     assert result["tokens"][0] == "[CLS]"
+
+
+def test_a_character_split_across_tokens_shows_its_bytes_not_replacement_characters(tiny_hf_model):
+    am = load_attention_model(str(tiny_hf_model))
+    maps = extract(am, "a鹅 cat")  # 鹅 is not in the tokenizer's training text: three byte tokens
+    assert "\ufffd" not in "".join(maps.tokens)
+    assert "<E9>" in maps.tokens or any(t.startswith("<E9") for t in maps.tokens)
