@@ -26,9 +26,10 @@ def plotly_texts(values: Iterable[object]) -> list[str]:
 
 
 # The characters that can start Markdown inside a line: code, emphasis, links and images ([), HTML (<), tables,
-# strikethrough, math ($) and Streamlit's directives (:red[...], :material/icon:). CommonMark lets a backslash
-# escape each, which then reads as itself; the rest (-, ., #, ...) only matter at the start of a line.
-_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]<>|~$:])")
+# strikethrough, math ($) and Streamlit's coloured text (:red[...], which needs the bracket). CommonMark lets a
+# backslash escape each, which then reads as itself; the rest (-, ., #, ...) only matter at the start of a line,
+# and a colon alone makes at most an emoji or an icon.
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]<>|~$])")
 
 
 def markdown_text(text: object) -> str:

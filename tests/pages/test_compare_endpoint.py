@@ -28,7 +28,7 @@ def pick_endpoint(at, key: str, base_url: str, model: str, key_env: str = "STUB_
 
 def shown_text(at) -> str:
     """Everything the page shows as text."""
-    return " ".join(str(e.value) for kind in ("markdown", "caption", "error") for e in at.get(kind))
+    return " ".join(str(e.value) for kind in ("markdown", "caption", "error", "text") for e in at.get(kind))
 
 
 def test_an_endpoint_slot_answers_beside_a_local_model_in_one_chart(stub, make_run):
