@@ -1,10 +1,11 @@
-"""Shared fixtures: every test gets its own runs folder, and a tiny corpus with Chinese and emoji."""
+"""Shared fixtures: every test gets its own runs and scenes folders, and a tiny corpus with Chinese and emoji."""
 
 from __future__ import annotations
 
 import pytest
 
 from core.runs import RUNS_DIR_ENV
+from core.scenes import SCENES_DIR_ENV
 
 TINY_TEXT = "The cat sat on the mat. The dog sat on the log. 猫坐在垫子上。🙂 A cat and a dog met on the mat.\n" * 40
 
@@ -14,6 +15,14 @@ def runs_dir(tmp_path, monkeypatch):
     """Point the runs root at a fresh temporary folder, so no test touches real runs."""
     path = tmp_path / "runs"
     monkeypatch.setenv(RUNS_DIR_ENV, str(path))
+    return path
+
+
+@pytest.fixture(autouse=True)
+def scenes_dir(tmp_path, monkeypatch):
+    """Point the scenes folder at a fresh temporary one: a presenter's saved scenes never reach a test's sidebar."""
+    path = tmp_path / "scenes"
+    monkeypatch.setenv(SCENES_DIR_ENV, str(path))
     return path
 
 

@@ -1,7 +1,7 @@
 import pytest
 
 from core.answers import Answer
-from core.scenes import SCENES_DIR_ENV, list_scenes, load_scene
+from core.scenes import list_scenes, load_scene
 from dashboard.generation_views import SlotResult
 from tests.pages.conftest import open_page
 
@@ -24,18 +24,12 @@ ANSWER = Answer(
 RESULTS = [SlotResult("1. SmolLM2 · fp32", None, "It failed."), SlotResult("2. SmolLM2 · nf4", ANSWER)]
 
 
-@pytest.fixture
-def scenes_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv(SCENES_DIR_ENV, str(tmp_path / "scenes"))
-    return tmp_path / "scenes"
-
-
 def sidebar_button(at, key: str):
     [button] = [b for b in at.sidebar.button if b.key == key]
     return button
 
 
-def test_save_replay_and_delete_a_comparison_without_generating(scenes_dir, empty_model_cache):
+def test_save_replay_and_delete_a_comparison_without_generating(empty_model_cache):
     at = open_page("compare")
     at.session_state["compare_results"] = RESULTS
     at.text_area(key="compare.prompt").set_value("What is a language model?")
