@@ -176,18 +176,20 @@ def bar(page: str) -> None:
     st.session_state[STEP] = index  # the sidebar may have jumped to another step
     step = STEPS[index]
     previous, following = neighbours(index)
+    # The buttons come right after the title, at the same place on every step, so that they stay put (and are
+    # not drawn twice while the next page runs) whatever the step has below them.
     with st.container(border=True, key="tour.bar"):
         st.markdown(f"**Demo tour · step {index + 1} of {len(STEPS)}: {step.title}**")
-        st.markdown(step.caption)
-        if note := step.note():
-            st.warning(note, icon=":material/info:")
-        if step.gpu:
-            st.caption(f":material/memory: With a GPU: {step.gpu}")
         with st.container(horizontal=True):
             back = st.button("Previous", key="tour.previous", icon=":material/arrow_back:", disabled=previous is None)
             label = "Next" if following is not None else "Finish"
             forward = st.button(label, key="tour.next", type="primary", icon=":material/arrow_forward:")
             leave = st.button("Exit tour", key="tour.exit", icon=":material/close:")
+        st.markdown(step.caption)
+        if note := step.note():
+            st.warning(note, icon=":material/info:")
+        if step.gpu:
+            st.caption(f":material/memory: With a GPU: {step.gpu}")
     if back:
         go(previous)
     if forward and following is not None:
