@@ -20,9 +20,11 @@ $(DEMO_RUN): | $(VENV)/.app-installed
 test: $(VENV)/.dev-installed
 	$(PY) -m pytest
 
-bench: $(VENV)/.app-installed
-	$(PY) -m benchmarks.attention_speed
+bench: $(VENV)/.dev-installed
+	$(PY) -m benchmarks.train_speed
 	$(PY) -m benchmarks.generate_speed
+	$(PY) -m benchmarks.attention_speed
+	$(PY) -m benchmarks.dashboard_speed
 
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .
