@@ -10,6 +10,11 @@ from core.runs import RUNS_DIR_ENV, list_runs
 from dashboard.server import CHROMIUM, launch_chromium, start_dashboard
 
 
+@pytest.fixture(autouse=True)
+def _dashboard_may_load_test_models(allow_test_model_dirs):
+    """The pages confine model paths to allowed folders; the tests' model folders are allowed here."""
+
+
 @pytest.fixture
 def server(runs_dir):
     """The dashboard started as the README starts it, on a free loopback port, with its own runs folder."""
