@@ -93,11 +93,21 @@ def corpus_input() -> CorpusChoice:
         st.caption(BUNDLED[choice].description)
         return CorpusChoice(choice)
     if choice == "upload":
-        upload = st.file_uploader("A UTF-8 text file", key="corpus_upload")
+        upload = st.file_uploader(
+            "A UTF-8 text file",
+            key="corpus_upload",
+            help="Plain text in UTF-8; it is copied into the run, so the run can be resumed and inspected later.",
+        )
         if upload is None:
             return CorpusChoice("upload:")
         return CorpusChoice(f"upload:{upload.name}", upload.getvalue(), upload.name)
-    pasted = st.text_area("Your text", height=150, key="corpus_paste", placeholder="Paste a few pages of text…")
+    pasted = st.text_area(
+        "Your text",
+        height=150,
+        key="corpus_paste",
+        placeholder="Paste a few pages of text…",
+        help="A few pages at least: the model needs more text than its context length to learn from.",
+    )
     return CorpusChoice("pasted text", pasted.encode("utf-8"), "The pasted text")
 
 
