@@ -78,7 +78,8 @@ def _live_overview(path: str) -> None:
 
 
 def _in_progress(run: Run) -> bool:
-    return run.is_running or run.path in job_queue().queued()
+    # The queue first: a job leaves it only once its status says running, so one of the two always holds.
+    return run.path in job_queue().queued() or run.is_running
 
 
 def show_run(run: Run) -> None:
