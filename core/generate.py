@@ -15,9 +15,9 @@ import json
 
 from core.answers import Answer
 from core.cli import OneLineParser, exit_on_user_error
-from core.devices import DEVICE_CHOICES
+from core.devices import DEVICE_CHOICES, pick_device
 from core.generation import GenerationSettings, generate
-from core.loading import PRECISIONS, load_model
+from core.loading import PRECISIONS, default_precision, load_model
 
 D = GenerationSettings()
 
@@ -25,7 +25,9 @@ D = GenerationSettings()
 def build_parser() -> OneLineParser:
     p = OneLineParser(prog="python -m core.generate", description=__doc__.splitlines()[0])
     p.add_argument("--model", required=True, help="smollm2, a model folder, a .gguf file, a run folder or a hub id")
-    p.add_argument("--precision", default="fp32", choices=PRECISIONS)
+    p.add_argument(
+        "--precision", choices=PRECISIONS, help="default: int8-wo on CPUs with bf16 support, bf16 on GPUs, else fp32"
+    )
     p.add_argument("--prompt", required=True)
     p.add_argument("--max-new-tokens", type=int, default=D.max_new_tokens)
     p.add_argument("--temperature", type=float, default=D.temperature, help="0 (default) is greedy")
@@ -59,7 +61,8 @@ def main(argv: list[str] | None = None) -> None:
             stop=tuple(args.stop),
             chat=not args.no_chat,
         )
-        loaded = load_model(args.model, args.precision, args.device, trust_remote_code=args.trust_remote_code)
+        precision = args.precision or default_precision(pick_device(args.device))
+        loaded = load_model(args.model, precision, args.device, trust_remote_code=args.trust_remote_code)
         generation = generate(loaded, args.prompt, settings)
         for piece in generation:
             print(piece, end="", flush=True)

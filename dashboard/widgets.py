@@ -138,6 +138,7 @@ PRECISION_LABELS = {
     "fp32": "fp32 (full precision)",
     "bf16": "bf16",
     "fp16": "fp16",
+    "int8-wo": "int8 weight-only (PyTorch; fastest on a CPU)",
     "int8": "int8 (bitsandbytes LLM.int8)",
     "nf4": "nf4 (bitsandbytes 4-bit)",
     "fp4": "fp4 (bitsandbytes 4-bit, CUDA only)",
@@ -186,7 +187,8 @@ def model_picker(key: str, precision: str = "fp32", endpoint: bool = False) -> t
         index=options.index(precision) if precision in options else 0,
         format_func=PRECISION_LABELS.get,
         key=f"{key}.precision" + (".run" if spec in runs else ""),
-        help="int8 and nf4 quantize the weights with bitsandbytes as they load; fp4 needs a CUDA GPU.",
+        help="int8-wo stores the weights as int8 and computes in bf16 (fastest on a CPU); int8 and nf4 quantize "
+        "with bitsandbytes as they load; fp4 needs a CUDA GPU.",
     )
     return spec, chosen
 

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from core.loading import default_precision
 from dashboard.generation_views import chat_history, chat_turn, loaded_models_panel
 from dashboard.widgets import generation_inputs, model_picker
 
@@ -13,7 +14,7 @@ st.caption(
 )
 model_col, settings_col = st.columns([2, 3])
 with model_col:
-    spec, precision = model_picker("generate")
+    spec, precision = model_picker("generate", precision=default_precision())  # the fastest faithful one here
 with settings_col:
     values = generation_inputs("generate")
     if st.button("Clear chat", icon=":material/delete_sweep:"):
