@@ -33,6 +33,9 @@ MESSAGE_CHARS = 300  # a server's error message is shortened to this many charac
 MAX_LINE_BYTES = 1_000_000  # one SSE line; a longer one is not a chunk of an answer
 MAX_ERROR_BYTES = 64_000  # what is read of an error response's body
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Only variables named like API keys may be sent: whoever uses the page picks the URL, so any other variable of
+# the server (a cloud secret, a database password) could otherwise be sent to a server of their choosing.
+KEY_ENV_NAME = re.compile(r"[A-Za-z0-9_]*(API_KEY|API_TOKEN)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,11 @@ class EndpointConfig:
             raise _error(
                 "The API key variable is the NAME of an environment variable (letters, digits and _, e.g. "
                 f"{DEFAULT_KEY_ENV}), never the key itself; got something else."
+            )
+        if self.api_key_env and not KEY_ENV_NAME.fullmatch(self.api_key_env):
+            raise _error(
+                f"Only variables whose name ends in API_KEY or API_TOKEN are sent as a key (e.g. {DEFAULT_KEY_ENV}), "
+                f"so that no other secret of this server leaves it; {self.api_key_env} is not one."
             )
         check_float("connect time-out (s)", self.connect_timeout_s, 0.0, 600.0, low_open=True)
         check_float("read time-out (s)", self.read_timeout_s, 0.0, 3600.0, low_open=True)

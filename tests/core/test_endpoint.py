@@ -64,6 +64,7 @@ def test_config_normalises_the_base_url_and_keeps_only_the_key_variable_name():
         ("http://host:99999", "m", "K", "port"),
         ("http://host", "  ", "K", "model's name"),
         ("http://host", "m", "sk-abc123", "NAME of an environment variable"),
+        ("http://host", "m", "AWS_SECRET_ACCESS_KEY", "API_KEY or API_TOKEN"),
     ],
 )
 def test_config_refuses_what_cannot_work(base_url, model, env, says):
