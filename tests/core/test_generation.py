@@ -7,7 +7,7 @@ import torch
 
 from core.errors import UserError
 from core.generation import GenerationSettings, generate, prompt_ids, sequence_logits
-from core.loading import load_model
+from core.loading import default_precision, load_model
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +106,17 @@ def test_cli_streams_and_ends_with_json(tiny_hf_model):
     assert {"text", "new_tokens", "tokens_per_s", "ttft_s", "memory_bytes", "device", "dtype", "quantization"} <= set(
         result
     )
-    assert result["device"] == "cpu" and result["quantization"] == "none"
+    assert result["device"] == "cpu"
+    assert result["precision"] == default_precision()  # none given: the fastest faithful one for this machine
+
+
+def test_cli_runs_the_precision_it_is_given(tiny_hf_model):
+    proc = run_cli(
+        "--model", str(tiny_hf_model), "--prompt", "The cat", "--max-new-tokens", "3", "--precision", "fp32", "--json"
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["precision"] == "fp32" and result["quantization"] == "none"
 
 
 @pytest.mark.parametrize(

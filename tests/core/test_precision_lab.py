@@ -77,7 +77,7 @@ def test_config_is_validated():
 
 
 def test_cpu_precisions():
-    assert available_precisions("cpu") == ["fp32", "bf16", "fp16", "int8", "nf4"]
+    assert available_precisions("cpu") == ["fp32", "bf16", "fp16", "int8-wo", "int8", "nf4"]
     assert default_precisions("cpu") == ["fp32", "int8", "nf4"]
 
 

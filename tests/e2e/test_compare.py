@@ -25,13 +25,18 @@ def test_the_pretrained_model_pages_open_without_an_exception(server, page, path
     page.get_by_test_id("stSidebarUserContent").get_by_text("Loaded models").wait_for()
 
 
-def test_two_slots_answer_side_by_side(server, page, tiny_hf_model):
+def open_with_two_slots(server: str, page) -> None:
+    """The Compare page, switched from its three default slots to two."""
     page.goto(f"{server}/compare")
     page.get_by_role("button", name="Compare").wait_for(timeout=60_000)
     wait_app(page)
     page.get_by_role("radiogroup", name="Slots").get_by_role("radio", name="2", exact=True).click()
     page.get_by_text("Slot 3").wait_for(state="detached")
     wait_app(page)
+
+
+def test_two_slots_answer_side_by_side(server, page, tiny_hf_model):
+    open_with_two_slots(server, page)
     for slot, precision in enumerate(["fp32 (full precision)", "bf16"]):
         boxes = page.get_by_test_id("stSelectbox")  # per slot: model, then precision
         choose(page, boxes.nth(2 * slot), "Other…")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.test_compare import choose
+from tests.e2e.test_compare import choose, open_with_two_slots
 from tests.e2e.test_dashboard import wait_app
 from tests.openai_stub import ANSWER, OpenAIStub
 
@@ -13,12 +13,7 @@ pytestmark = pytest.mark.e2e
 
 def test_two_endpoint_slots_stream_and_chart(server, page):
     with OpenAIStub() as stub:
-        page.goto(f"{server}/compare")
-        page.get_by_role("button", name="Compare").wait_for(timeout=60_000)
-        wait_app(page)
-        page.get_by_role("radiogroup", name="Slots").get_by_role("radio", name="2", exact=True).click()
-        page.get_by_text("Slot 3").wait_for(state="detached")
-        wait_app(page)
+        open_with_two_slots(server, page)
         for slot, model in enumerate(["stub", "no-usage"]):
             choose(page, page.get_by_test_id("stSelectbox").nth(slot), "OpenAI-compatible endpoint…")
             for label, value in (("Base URL", stub.url), ("Model name", model)):

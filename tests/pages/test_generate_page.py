@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+from core.loading import default_precision
 from dashboard.widgets import BUNDLED_LABEL
 from tests.pages.conftest import button, open_page, pick_model
 
@@ -16,7 +17,7 @@ def test_opens_with_the_bundled_model_and_an_empty_chat():
     at = open_page("generate")
     assert at.title[0].value == "Generate"
     assert at.selectbox(key="generate.model").options == [BUNDLED_LABEL, "Other…"]
-    assert at.selectbox(key="generate.precision").value == "fp32"
+    assert at.selectbox(key="generate.precision").value == default_precision()
     assert not at.chat_message and at.chat_input
     assert "None. A model loads on first use" in captions(at)
 

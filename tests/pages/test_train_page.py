@@ -2,6 +2,7 @@ import time
 
 import pytest
 
+from core.presets import MODEL_PRESETS, TRAIN_DEFAULTS
 from core.runs import list_runs
 from tests.pages.conftest import button, open_page, widget
 
@@ -22,7 +23,7 @@ def test_opens_with_defaults_that_start_a_gpt_on_shakespeare():
     at = open_page("train")
     assert at.radio(key="corpus_choice").value == "tinyshakespeare"
     assert widget(at.selectbox, "Family").value == "gpt"
-    assert widget(at.number_input, "Layers").value == 4
+    assert widget(at.number_input, "Layers").value == MODEL_PRESETS["gpt"]["n_layer"]
 
 
 @pytest.mark.parametrize(
@@ -33,7 +34,7 @@ def test_opens_with_defaults_that_start_a_gpt_on_shakespeare():
         ({"Batch size": 0}, "batch_size"),
         ({"Embedding width": 130}, "divisible by n_head"),
         ({"Context length (tokens)": 200_000}, "block_size"),
-        ({"Steps": 20}, "Warmup steps (50) must be fewer than the training steps (20)"),
+        ({"Steps": 20}, f"Warmup steps ({TRAIN_DEFAULTS['warmup_steps']}) must be fewer than the training steps (20)"),
     ],
 )
 def test_bad_settings_show_a_message_and_create_no_run(numbers, fragment):
