@@ -104,6 +104,35 @@ class TrainSummary:
     message: str = ""
 
 
+def activation_bytes(cfg: TrainConfig) -> int:
+    """Rough bytes a training step keeps for its backward pass in fp32, beyond the logits.
+
+    A GPT keeps about 34·C + 5·n_head·T values per token and layer at 16 bits (Korthikanti et al., 2022, "Reducing
+    Activation Recomputation in Large Transformer Models"), so twice that in bytes at fp32; an LSTM about a dozen
+    values per hidden unit, token and layer. The MLP and n-gram keep little beside their logits.
+    """
+    p, tokens = cfg.model_params, cfg.batch_size * cfg.block_size
+    if cfg.model == "gpt":
+        c, heads, layers = p.get("n_embd", 128), p.get("n_head", 4), p.get("n_layer", 4)
+        return 2 * tokens * layers * (34 * c + 5 * heads * cfg.block_size)
+    if cfg.model == "lstm":
+        return 4 * tokens * p.get("n_layer", 1) * 12 * p.get("n_hidden", 256)
+    return 0
+
+
+def check_activation_memory(cfg: TrainConfig) -> None:
+    """Refuse, before anything is allocated, a step that would need more than most of this machine's memory."""
+    from core.memory import available_memory_bytes
+
+    needed, available = activation_bytes(cfg), available_memory_bytes()
+    if available and needed > 0.8 * available:
+        raise UserError(
+            f"One training step of this model would keep about {needed / 1e9:,.0f} GB of activations, more than "
+            f"this machine's {available / 1e9:,.0f} GB of free memory; lower the batch size, the context length, or "
+            "the model's width or layers."
+        )
+
+
 def create_run(cfg: TrainConfig, out: Path, corpus_text: str | None = None) -> Run:
     """Validate corpus, tokenizer and model for `cfg`, then create the run directory at `out`.
 
@@ -119,6 +148,7 @@ def create_run(cfg: TrainConfig, out: Path, corpus_text: str | None = None) -> R
             f"batch_size x block_size x vocabulary ({cfg.batch_size} x {cfg.block_size} x "
             f"{tokenizer.vocab_size}) needs about {logits_bytes / 1e9:.0f} GB; lower one of them.",
         )
+    check_activation_memory(cfg)
     build_model(cfg.model, cfg.model_params, tokenizer.vocab_size, cfg.block_size)
     keep_text = corpus_text is not None or cfg.corpus not in BUNDLED
     return create_run_dir(out, cfg.to_dict(), tokenizer.to_json(), text if keep_text else None)

@@ -55,6 +55,12 @@ def test_bad_settings_give_a_clear_message(overrides, fragment):
         ("hello", {}, "too short"),
         ("a reasonably long sentence " * 20, {"block_size": 512}, "too short"),
         (None, {"model": "gpt", "model_params": {"n_layer": 48, "n_embd": 8192, "n_head": 8}}, "parameters"),
+        (  # 151M parameters and small logits, but over a terabyte of activations per step
+            None,
+            {"model": "gpt", "model_params": {"n_layer": 12, "n_embd": 1024, "n_head": 16}, "batch_size": 512}
+            | {"block_size": 1024},
+            "activations",
+        ),
     ],
 )
 def test_bad_input_never_creates_a_run(runs_dir, text, overrides, fragment):
