@@ -148,7 +148,7 @@ def create_run(cfg: TrainConfig, out: Path, corpus_text: str | None = None) -> R
             f"batch_size x block_size x vocabulary ({cfg.batch_size} x {cfg.block_size} x "
             f"{tokenizer.vocab_size}) needs about {logits_bytes / 1e9:.0f} GB; lower one of them.",
         )
+    build_model(cfg.model, cfg.model_params, tokenizer.vocab_size, cfg.block_size)  # refuses too many parameters
     check_activation_memory(cfg)
-    build_model(cfg.model, cfg.model_params, tokenizer.vocab_size, cfg.block_size)
     keep_text = corpus_text is not None or cfg.corpus not in BUNDLED
     return create_run_dir(out, cfg.to_dict(), tokenizer.to_json(), text if keep_text else None)
