@@ -9,6 +9,13 @@ def matrix_titles(at) -> list[str]:
     return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
 
 
+def open_encoder_tab(at) -> None:
+    """What clicking the second tab does: only the open tab's walkthrough is computed."""
+    at.session_state["explainer.tab"] = "MiniLM encoder (bidirectional)"
+    at.run()
+    assert not at.exception
+
+
 def test_smoke_both_walkthroughs(trained_runs):
     at = open_page("explainer")
     assert at.title[0].value == "Explainer"
@@ -26,9 +33,14 @@ def test_smoke_both_walkthroughs(trained_runs):
     # tiny GPT: 16 dims, 2 heads of 8; T x T matrices are shown whole, wide ones cut to 8 columns
     assert "Q (12 × 8)" in titles and "A (12 × 12)" in titles
     assert "x (12 × 16, columns 0–7 shown)" in titles
+    assert "Causal mask" in " ".join(m.value for m in at.markdown)
+    assert not any("× 32" in t for t in titles)  # the closed tab computes nothing
+
+    open_encoder_tab(at)
+    titles = matrix_titles(at)
     assert "Q (9 × 32, columns 0–7 shown)" in titles  # MiniLM: [CLS] the cat sat on the mat . [SEP]
-    headers = " ".join(m.value for m in at.markdown)
-    assert "Causal mask" in headers and "No causal mask" in headers
+    assert "No causal mask" in " ".join(m.value for m in at.markdown)
+    assert "Q (12 × 8)" not in titles
 
 
 def test_choosing_another_head_and_a_too_long_sentence(trained_runs):
@@ -40,6 +52,7 @@ def test_choosing_another_head_and_a_too_long_sentence(trained_runs):
     concat = [t for t in matrix_titles(at) if t.startswith("Concat")]
     assert concat[0] == "Concat (12 × 16, columns 8–15 shown)"  # head 1's own columns
     assert matrix_titles(at) != before
+    open_encoder_tab(at)
     at.text_input(key="explainer.encoder.text").set_value("cat " * 30).run()
     assert "at most 24" in at.error[0].value
 
