@@ -58,7 +58,8 @@ def _new_run(settings: dict, device: str, root: Path):
 def throughput(settings: dict, device: str, steps: int, root: Path) -> float:
     """Training tokens per second over `steps` steps (the trainer's own timing of its steps, no evaluations)."""
     run = _new_run({**settings, "eval_interval": 10_000_000, "eval_iters": 1}, device, root)
-    done = train(run, stop=lambda: bool(run.metrics()) and run.metrics()[-1]["step"] >= steps)
+    logged = {"step": 0}  # from the trainer's own records, not by re-reading metrics.jsonl every step
+    done = train(run, on_log=lambda rec: logged.update(step=rec["step"]), stop=lambda: logged["step"] >= steps)
     return float(done.tokens_per_s or 0.0)
 
 

@@ -218,8 +218,9 @@ def _eos_ids(loaded: LoadedModel) -> set[int]:
 
 
 class _TextDecoder:
-    """Token ids to text pieces as they come, the way transformers' TextStreamer does it: decode the tokens since
-    the last line break (BPE pieces join across tokens), and hold back half a multi-byte character."""
+    """Token ids to text pieces as they come, as transformers' TextStreamer decodes them (the tokens since the last
+    line break, since BPE pieces join across tokens), but a piece per token rather than per word, so that time to
+    first token means the first token, and half a multi-byte character is held back rather than shown as �."""
 
     def __init__(self, tokenizer, skip_special: bool) -> None:
         self.tokenizer, self.skip_special = tokenizer, skip_special

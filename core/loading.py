@@ -19,6 +19,7 @@ $LLM_DASHBOARD_MODEL_DIRS; the command lines pass None and accept any path, sinc
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import json
@@ -202,22 +203,29 @@ def check_precision(precision: str, device: torch.device) -> None:
 
 
 def default_precision(device: torch.device | None = None) -> str:
-    """The precision a pretrained model starts at: the fastest that keeps fp32's first greedy tokens.
+    """The precision a pretrained model starts at: the fastest that stays close to fp32's greedy answer.
 
     Greedy decoding of a small model on a CPU is bound by reading the weights once per token, so int8 weights
-    with bf16 compute (core.weight_only) decode about 2.4x faster than fp32 where the processor computes bf16
-    natively (AVX512-BF16 or AMX); elsewhere bf16 is emulated and slower than fp32. A GPU starts at bf16.
+    with bf16 compute (core.weight_only) decode about 2.7x faster than fp32 where the processor computes bf16
+    natively (AVX512-BF16 or AMX; SmolLM2 keeps 14 of fp32's first 16 tokens, benchmarks.generate_speed);
+    elsewhere bf16 is emulated and slower than fp32. A GPU starts at bf16.
     """
     device = device or pick_device("auto")
     if device.type == "cuda":
         return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
     if device.type == "cpu":
-        try:
-            flags = Path("/proc/cpuinfo").read_text()
-        except OSError:
-            return "fp32"
-        return WEIGHT_ONLY if "avx512_bf16" in flags or "amx_bf16" in flags else "fp32"
+        return WEIGHT_ONLY if _cpu_has_native_bf16() else "fp32"
     return "fp32"
+
+
+@functools.cache
+def _cpu_has_native_bf16() -> bool:
+    """Read once per process: the Generate page asks on every rerun."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 # -- GGUF -> safetensors cache ---------------------------------------------------------------------------------
